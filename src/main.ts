@@ -1,0 +1,42 @@
+/**
+ * The error boundary: runs the CLI and maps whatever it throws to a message and an exit code (see
+ * errors.ts). Nothing else in dynamoctl decides exit codes or sets process.exitCode.
+ */
+import { CommanderError } from 'commander';
+import { ExitCode, ReportedError, describeError, type ErrorReport } from './errors.ts';
+import { buildProgram } from './cli/program.ts';
+import { versionLine } from './version.ts';
+
+/** Runs dynamoctl with `argv` (node, script, ...args) and resolves to the exit code. */
+export async function run(argv: readonly string[]): Promise<ExitCode> {
+  try {
+    const program = buildProgram();
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.ok;
+    }
+    await program.parseAsync(argv as string[]);
+    return ExitCode.ok;
+  } catch (error) {
+    const report = describeError(fromCommander(error), { verbose: argv.includes('--verbose'), versionLine: versionLine() });
+    if (report.lines.length) await printErrorReport(report, argv);
+    return report.exitCode;
+  }
+}
+
+/** commander has already printed its own usage errors; only the exit code is left to decide. */
+function fromCommander(error: unknown): unknown {
+  if (!(error instanceof CommanderError)) return error;
+  return new ReportedError(error.exitCode === 0 ? ExitCode.ok : ExitCode.user);
+}
+
+async function printErrorReport(report: ErrorReport, argv: readonly string[]): Promise<void> {
+  const { formatErrorLines } = await import('./ui/errors.ts');
+  const color = !argv.includes('--no-color') && !process.env.NO_COLOR && process.stderr.isTTY === true;
+  process.stderr.write(formatErrorLines(report.lines, color));
+}
+
+export async function main(): Promise<void> {
+  // Exit codes through process.exitCode, not process.exit(), so piped stdout is flushed completely.
+  process.exitCode = await run(process.argv);
+}

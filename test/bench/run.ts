@@ -1,0 +1,101 @@
+/**
+ * Whole-process benchmarks: `npm run bench`. Each case runs after a warm-up, several times; we report the
+ * median, min and max wall time and the peak RSS (GNU time), and the ratio to a peer where one exists.
+ * Results go to .bench/results.{md,json} (git-ignored). Usage: node test/bench/run.ts [--runs N] [case…]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cases, type BenchCase } from './cases.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const GNU_TIME = '/usr/bin/time';
+
+interface Result {
+  name: string;
+  runs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  peakRssMiB: number | null;
+  peer?: string;
+  ratio?: number;
+  target?: number;
+}
+
+function once(command: string[]): { ms: number; rssKiB: number | null } {
+  const useTime = existsSync(GNU_TIME);
+  const [bin, ...args] = useTime ? [GNU_TIME, '-f', '%M', ...command] : command;
+  const start = performance.now();
+  const r = spawnSync(bin!, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`${command.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const rss = useTime ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
+  return { ms, rssKiB: Number.isFinite(rss) ? rss : null };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function measure(c: BenchCase, runs: number): Result {
+  const command = c.command();
+  for (let i = 0; i < 2; i++) once(command); // warm-up: page cache, Node's compile cache
+  const samples = Array.from({ length: runs }, () => once(command));
+  const ms = samples.map((s) => s.ms);
+  const rss = samples.map((s) => s.rssKiB).filter((v): v is number => v !== null);
+  return {
+    name: c.name,
+    runs,
+    medianMs: median(ms),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    peakRssMiB: rss.length ? Math.max(...rss) / 1024 : null,
+  };
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const runsAt = argv.indexOf('--runs');
+  const runs = runsAt >= 0 ? Number(argv.splice(runsAt, 2)[1]) : 15;
+  const selected = argv.length ? cases.filter((c) => argv.includes(c.name)) : cases;
+  const wanted = new Set(selected.flatMap((c) => [c.name, ...(c.peer ? [c.peer] : [])]));
+  const results = new Map<string, Result>();
+  for (const c of cases.filter((x) => wanted.has(x.name))) {
+    process.stderr.write(`bench: ${c.name} (${runs} runs)\n`);
+    results.set(c.name, measure(c, runs));
+  }
+  for (const c of selected) {
+    const r = results.get(c.name)!;
+    const peer = c.peer ? results.get(c.peer) : undefined;
+    if (peer) Object.assign(r, { peer: peer.name, ratio: r.medianMs / peer.medianMs, target: c.target });
+  }
+  const rows = [...results.values()];
+  const fmt = (n: number): string => n.toFixed(1);
+  const table = [
+    `Benchmarks (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${runs} runs after 2 warm-ups)`,
+    '',
+    '| case | median ms | min ms | max ms | peak RSS MiB | vs peer | ratio | target |',
+    '|---|---:|---:|---:|---:|---|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.maxMs)} | ${r.peakRssMiB === null ? 'n/a' : fmt(r.peakRssMiB)} | ` +
+        `${r.peer ?? ''} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≤ ${r.target}`} |`,
+    ),
+  ].join('\n');
+  const out = join(root, '.bench');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'results.md'), `${table}\n`);
+  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ node: process.version, runs, results: rows }, null, 2)}\n`);
+  process.stdout.write(`${table}\n\nwritten to .bench/results.md and .bench/results.json\n`);
+  const missed = rows.filter((r) => r.ratio !== undefined && r.target !== undefined && r.ratio > r.target);
+  if (missed.length) {
+    process.stderr.write(`bench: over target: ${missed.map((r) => `${r.name} ${r.ratio!.toFixed(2)} > ${r.target}`).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main();
