@@ -12,6 +12,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/cluster/global-setup.ts'],
+          // one control plane, cluster-scoped objects (CRDs) shared: files run one after another
+          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { packageRoot } from './package-root.ts';
 
 /**
  * The Dynamo platform release dynamoctl installs: the operator image tag, the `dynamo-crds` chart and the
@@ -8,7 +9,7 @@ export const DYNAMO_PLATFORM_VERSION = '0.8.1';
 
 /** dynamoctl's own version, read from the package.json shipped beside dist/ and src/. */
 export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('package.json', packageRoot()), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -6,6 +6,8 @@ import { Argument, Command, Option } from 'commander';
 import { DYNAMO_PLATFORM_VERSION, versionLine } from '../version.ts';
 import { OUTPUT_FORMATS, globalOptions } from './global-options.ts';
 import { SHELLS, completionScript, describeCommandTree, type Shell } from './completion.ts';
+import { addValuesOptions } from './values-options.ts';
+import type { RenderOptions } from './commands/render.ts';
 
 const EXAMPLES = `
 Examples:
@@ -42,6 +44,41 @@ export function buildProgram(): Command {
     .option('--no-color', 'disable colour (also off when NO_COLOR is set or output is not a terminal)')
     .option('-y, --yes', 'answer yes to confirmations (needed to change a cluster without a terminal)')
     .option('--verbose', 'print debug detail and stack traces');
+
+  program.commandsGroup('Render and inspect:');
+
+  addValuesOptions(
+    program
+      .command('render')
+      .description("render the operator's manifests from values, without touching a cluster")
+      .addHelpText(
+        'after',
+        `
+Examples:
+  dynamoctl render                                   # cluster-wide operator, default values
+  dynamoctl render --scope namespace -n team-a       # an operator restricted to namespace team-a
+  dynamoctl render -f prod.yaml --set dynamo-operator.webhook.failurePolicy=Ignore
+  dynamoctl render --show-values -f prod.yaml        # the merged values (secrets redacted)
+  dynamoctl render --include-secrets | kubectl apply --server-side -f -`,
+      ),
+  )
+    .optionsGroup('Render:')
+    .option('--show-values', 'print the merged values (secrets redacted) instead of manifests')
+    .option('--include-secrets', 'generate and include Secret data (certificates, keys, credentials)')
+    .option('--output-dir <dir>', 'write one file per object instead of printing')
+    .option('-a, --api-versions <group/version>', 'APIs to assume the cluster serves (e.g. monitoring.coreos.com/v1); repeatable', (v: string, p: string[] = []) => [...p, v])
+    .action(async (opts: RenderOptions, command: Command) => {
+      const { runRender } = await import('./commands/render.ts');
+      await runRender(opts, globalOptions(command));
+    });
+
+  program
+    .command('values')
+    .description('print the default values, with comments')
+    .action(async (_opts, command: Command) => {
+      const { runValues } = await import('./commands/values.ts');
+      await runValues(globalOptions(command));
+    });
 
   program.commandsGroup('Other commands:').helpCommand('help [command]', 'show help for a command');
 

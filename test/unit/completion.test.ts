@@ -29,12 +29,15 @@ function completeWith(shell: 'bash' | 'zsh', script: string, words: string[]): s
 }
 
 const cases: [string[], string[]][] = [
-  [['dynamoctl', ''], ['completion', 'help', 'version']],
+  [['dynamoctl', ''], ['completion', 'help', 'render', 'values', 'version']],
   [['dynamoctl', 've'], ['version']],
   [['dynamoctl', 'completion', ''], ['bash', 'fish', 'zsh']],
   [['dynamoctl', '--context', 'prod', 'completion', 'z'], ['zsh']],
   [['dynamoctl', '-o', ''], ['json', 'table', 'yaml']],
   [['dynamoctl', 'version', '--out'], ['--output']],
+  [['dynamoctl', 'render', '--sc'], ['--scope']],
+  [['dynamoctl', 'render', '--scope', ''], ['cluster', 'namespace']],
+  [['dynamoctl', 'render', '-f', 'x.yaml', '--sh'], ['--show-values']],
 ];
 
 describe('bash completion', () => {

@@ -1,0 +1,64 @@
+/**
+ * RBAC rules, as data, following the 0.8 operator chart. The manager role keeps the chart's wildcard rule
+ * (the 0.8 operator creates arbitrary objects for its components): cluster-admin when cluster-wide, the
+ * namespace's admin when restricted. Everything else is narrow.
+ */
+import type { V1PolicyRule } from './k8s-types.ts';
+
+const ALL = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+const READ = ['get', 'list', 'watch'];
+const rule = (apiGroups: string[], resources: string[], verbs: string[]): V1PolicyRule => ({ apiGroups, resources, verbs });
+
+const DYNAMO_KINDS = ['dynamocomponentdeployments', 'dynamographdeploymentrequests', 'dynamographdeployments', 'dynamographdeploymentscalingadapters', 'dynamomodels'];
+
+export function managerRules(opts: { istio: boolean }): V1PolicyRule[] {
+  const rules = [
+    rule([''], ['configmaps', 'events', 'persistentvolumeclaims', 'pods', 'secrets', 'serviceaccounts', 'services'], ALL),
+    rule(['*'], ['*'], ['*']),
+    rule(['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ALL),
+    rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], READ),
+    rule(['apps'], ['deployments', 'statefulsets'], ALL),
+    rule(['autoscaling'], ['horizontalpodautoscalers'], ALL),
+    rule(['batch'], ['cronjobs', 'jobs'], ALL),
+    rule(['coordination.k8s.io'], ['leases'], ALL),
+    rule(['discovery.k8s.io'], ['endpointslices'], READ),
+    rule(['events.k8s.io'], ['events'], ALL),
+    rule(['grove.io'], ['podcliquesets'], ALL),
+    rule(['grove.io'], ['podcliques/scale', 'podcliquescalinggroups/scale'], ['get', 'patch', 'update']),
+    rule(['leaderworkerset.x-k8s.io'], ['leaderworkersets'], ALL),
+    rule(['networking.k8s.io'], ['ingressclasses', 'ingresses', 'networkpolicies'], ALL),
+    rule(['nvidia.com'], DYNAMO_KINDS, ALL),
+    rule(['nvidia.com'], DYNAMO_KINDS.map((k) => `${k}/finalizers`), ['update']),
+    rule(['nvidia.com'], DYNAMO_KINDS.map((k) => `${k}/status`), ['get', 'patch', 'update']),
+    rule(['rbac.authorization.k8s.io'], ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'], ALL),
+    rule(['scheduling.run.ai'], ['queues'], ['get', 'list']),
+    rule(['scheduling.volcano.sh'], ['podgroups'], ALL),
+  ];
+  if (opts.istio) rules.push(rule(['networking.istio.io'], ['virtualservices'], ALL));
+  return rules;
+}
+
+export const leaderElectionRules: V1PolicyRule[] = [
+  rule([''], ['configmaps'], ALL),
+  rule(['coordination.k8s.io'], ['leases'], ALL),
+  rule([''], ['events'], ['create', 'patch']),
+];
+
+export const proxyRules: V1PolicyRule[] = [
+  rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
+  rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+];
+
+export const plannerRules: V1PolicyRule[] = [rule(['nvidia.com'], ['dynamocomponentdeployments', 'dynamographdeployments'], ['create', 'get', 'list', 'patch', 'update'])];
+
+export const profilingRules: V1PolicyRule[] = [
+  rule([''], ['configmaps'], ['create', 'delete', 'get', 'patch', 'update']),
+  rule(['nvidia.com'], ['dynamographdeploymentrequests'], ['get']),
+  rule(['nvidia.com'], ['dynamographdeployments'], ['create', 'delete', 'get', 'list', 'watch']),
+  rule([''], ['pods'], ['create', 'delete', 'get', 'list']),
+  rule([''], ['pods/log'], ['get']),
+];
+
+export const profilingNodeRules: V1PolicyRule[] = [rule([''], ['nodes'], READ)];
+
+export const queueReaderRules: V1PolicyRule[] = [rule(['scheduling.run.ai'], ['queues'], ['get', 'list'])];
