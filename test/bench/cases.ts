@@ -20,8 +20,23 @@ function kubectl(): string {
   return binaries.kubectl;
 }
 
+const fixtureChart = fileURLToPath(new URL('../fixtures/charts/nats', import.meta.url));
+
+function helm(): string {
+  if (!existsSync(binaries.helm3)) throw new Error(`no helm at ${binaries.helm3}: run npm run cluster:build first`);
+  return binaries.helm3;
+}
+
 export const cases: BenchCase[] = [
   { name: 'kubectl version --client', command: () => [kubectl(), 'version', '--client'] },
   { name: 'dynamoctl --version', command: () => [process.execPath, dynamoctl, '--version'], peer: 'kubectl version --client', target: 1.5 },
   { name: 'dynamoctl --help', command: () => [process.execPath, dynamoctl, '--help'], peer: 'kubectl version --client' },
+  { name: 'helm template (fixture nats chart)', command: () => [helm(), 'template', 'dynamo-platform', fixtureChart, '-n', 'dynamo-system'] },
+  { name: 'dynamoctl render (cluster-wide)', command: () => [process.execPath, dynamoctl, 'render'], peer: 'helm template (fixture nats chart)', target: 1.0 },
+  {
+    name: 'dynamoctl render (namespace)',
+    command: () => [process.execPath, dynamoctl, 'render', '--scope', 'namespace', '-n', 'team-a'],
+    peer: 'helm template (fixture nats chart)',
+    target: 1.0,
+  },
 ];
