@@ -88,8 +88,8 @@ describe.each<HelmMajor>([3, 4])('helm v%i against the fixture chart sources', (
     const namespace = uniqueName(`smoke-helm${major}-http`);
     const nats = pkg('nats');
     const install = helm(major, ['install', 'msg', 'nats', '--repo', sources().httpRepo, '--version', nats.version, '-n', namespace, '--create-namespace', ...waitFlag, '--timeout', '2m']);
-    expect(install.stderr).toBe('');
-    expect(install.code).toBe(0);
+    // helm v4's watcher may log client-go noise ("context canceled") on stderr; the exit code decides
+    expect(install.code, install.stderr).toBe(0);
     expect(kubectlOk(['get', 'statefulsets', '-n', namespace, '-o', 'name'])).toContain('statefulset.apps/msg-nats');
     expect(helm(major, ['uninstall', 'msg', '-n', namespace, ...waitFlag]).code).toBe(0);
     expect(kubectlOk(['get', 'statefulsets,services,configmaps', '-n', namespace, '-l', 'app.kubernetes.io/instance=msg', '-o', 'name']).trim()).toBe('');
