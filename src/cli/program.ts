@@ -8,6 +8,7 @@ import { OUTPUT_FORMATS, globalOptions } from './global-options.ts';
 import { SHELLS, completionScript, describeCommandTree, type Shell } from './completion.ts';
 import { addValuesOptions } from './values-options.ts';
 import type { RenderOptions } from './commands/render.ts';
+import type { CheckOptions } from './commands/check.ts';
 
 const EXAMPLES = `
 Examples:
@@ -45,7 +46,35 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'answer yes to confirmations (needed to change a cluster without a terminal)')
     .option('--verbose', 'print debug detail and stack traces');
 
-  program.commandsGroup('Render and inspect:');
+  program.commandsGroup('Check and render:');
+
+  addValuesOptions(
+    program
+      .command('check')
+      .description('check that the cluster is ready for the install the values describe, and that no Dynamo operator conflicts')
+      .addHelpText(
+        'after',
+        `
+Checks the connection, Kubernetes version, helm, your permissions (and that the RBAC to create is not
+refused as privilege escalation), the Dynamo CRDs, storage, GPU nodes, leader election, pull secrets,
+chart sources, and the operator-conflict matrix against every Dynamo operator already installed
+(by dynamoctl or by the dynamo-platform Helm chart). Writes nothing.
+
+Exit codes: 0 all passed (warnings allowed), 2 bad kubeconfig or values, 3 cluster unreachable or
+credentials refused, 5 a check failed or the install would conflict.
+
+Examples:
+  dynamoctl check                                    # cluster-wide install into dynamo-system
+  dynamoctl check --scope namespace -n team-a -o json`,
+      ),
+  )
+    .optionsGroup('Check:')
+    .option('--timeout <duration>', 'time limit per API request', '10s')
+    .option('--helm-binary <path>', 'helm to use (default: helm on PATH)')
+    .action(async (opts: CheckOptions, command: Command) => {
+      const { runCheck } = await import('./commands/check.ts');
+      await runCheck(opts, globalOptions(command));
+    });
 
   addValuesOptions(
     program

@@ -1,0 +1,39 @@
+/** Runs checks in order, each once, skipping those whose prerequisites did not pass. */
+import type { CheckContext } from './context.ts';
+import type { Check, CheckResult, Outcome } from './types.ts';
+
+export async function runChecks(checks: readonly Check[], ctx: CheckContext, onResult: (r: CheckResult) => void = () => {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const passed = new Set<string>();
+  for (const check of checks) {
+    const start = performance.now();
+    const blockedBy = (check.requires ?? []).find((id) => !passed.has(id));
+    const outcome: Outcome = blockedBy
+      ? { status: 'skip', reason: `needs "${blockedBy}"` }
+      : await check.run(ctx).catch((error: unknown): Outcome => {
+          const hint = (error as { hint?: string }).hint;
+          return { status: 'fail', message: (error as Error).message, ...(hint ? { hint } : {}) };
+        });
+    const base = { id: check.id, category: check.category, severity: check.severity, description: check.description, durationMs: Math.round(performance.now() - start) };
+    let result: CheckResult;
+    if (outcome.status === 'pass') {
+      passed.add(check.id);
+      result = { ...base, status: 'pass', ...(outcome.detail ? { message: outcome.detail } : {}) };
+    } else if (outcome.status === 'skip') {
+      result = { ...base, status: 'skip', message: outcome.reason };
+    } else {
+      // a warning that fails still lets dependants run
+      if (check.severity === 'warning') passed.add(check.id);
+      result = {
+        ...base,
+        status: check.severity === 'warning' ? 'warn' : 'fail',
+        message: outcome.message,
+        hint: outcome.hint ?? check.hint,
+        ...(outcome.details?.length ? { details: outcome.details } : {}),
+      };
+    }
+    results.push(result);
+    onResult(result);
+  }
+  return results;
+}

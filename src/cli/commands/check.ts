@@ -1,0 +1,68 @@
+/** `dynamoctl check`: preflight checks and the operator-conflict verdict for the install the values describe. */
+import { createCheckContext } from '../../checks/context.ts';
+import { facts, preflightChecks } from '../../checks/preflight.ts';
+import { runChecks } from '../../checks/runner.ts';
+import type { CheckResult } from '../../checks/types.ts';
+import { detectConflicts } from '../../conflicts/detect.ts';
+import { resolveValues } from '../../config/resolve.ts';
+import { ExitCode, ReportedError, UserError } from '../../errors.ts';
+import { renderManifests } from '../../render/index.ts';
+import { checkPrinter } from '../../ui/checks.ts';
+import { DYNAMO_PLATFORM_VERSION } from '../../version.ts';
+import { requireOutput, type GlobalOptions } from '../global-options.ts';
+import { readValuesInput, type RawValuesOptions } from '../values-options.ts';
+
+export interface CheckOptions extends RawValuesOptions {
+  timeout?: string;
+  helmBinary?: string;
+}
+
+/** "10s", "500ms", "2m" → milliseconds. */
+export function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) throw new UserError(`--timeout ${text}: not a duration`, { hint: 'use e.g. 10s, 500ms or 1m' });
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'];
+  if (ms <= 0) throw new UserError(`--timeout ${text}: must be positive`);
+  return ms;
+}
+
+/** The exit code of a finished run: connection problems are cluster errors, the rest conflicts/failed checks. */
+export function checkExitCode(results: readonly CheckResult[]): ExitCode {
+  const failed = results.filter((r) => r.status === 'fail');
+  if (failed.some((r) => r.id === 'kubeconfig')) return ExitCode.user;
+  if (failed.some((r) => r.severity === 'fatal')) return ExitCode.cluster;
+  return failed.length ? ExitCode.conflict : ExitCode.ok;
+}
+
+export async function runCheck(opts: CheckOptions, global: GlobalOptions): Promise<void> {
+  const output = requireOutput(global, ['table', 'json']);
+  const timeoutMs = parseTimeout(opts.timeout ?? '10s');
+  const values = resolveValues(await readValuesInput(opts, global.namespace));
+  const objects = renderManifests(values, { apiVersions: [] }, undefined, DYNAMO_PLATFORM_VERSION);
+  const ctx = createCheckContext({
+    values,
+    objects,
+    target: { kubeconfig: global.kubeconfig, context: global.context, timeoutMs },
+    helm: { ...(opts.helmBinary ? { binary: opts.helmBinary } : {}), ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}), ...(global.context ? { context: global.context } : {}) },
+  });
+  const tty = process.stdout.isTTY === true;
+  const printer = checkPrinter({ tty, color: global.color });
+  const results = await runChecks(preflightChecks, ctx, output === 'json' ? undefined : (r) => process.stdout.write(printer.result(r)));
+  const code = checkExitCode(results);
+  if (output === 'json') {
+    const reachable = results.find((r) => r.id === 'authenticated')?.status === 'pass';
+    const discovered = reachable ? await facts.operators(ctx) : undefined;
+    const verdict = discovered ? detectConflicts(ctx.planned, discovered.operators) : undefined;
+    const report = {
+      context: reachable ? ctx.kube().context : undefined,
+      planned: ctx.planned,
+      verdict: verdict ? { verdict: verdict.verdict, rule: verdict.rule.id, reason: verdict.rule.reason, upgrade: verdict.upgrade, summary: verdict.summary } : undefined,
+      operators: discovered?.operators.map((o) => ({ release: o.release, namespace: o.namespace, scope: o.scope, targetNamespace: o.targetNamespace, installedBy: o.installedBy, running: o.running })),
+      checks: results,
+      summary: { passed: results.filter((r) => r.status === 'pass').length, warnings: results.filter((r) => r.status === 'warn').length, failed: results.filter((r) => r.status === 'fail').length },
+      exitCode: code,
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else process.stdout.write(printer.summary(results));
+  if (code !== ExitCode.ok) throw new ReportedError(code);
+}

@@ -1,0 +1,187 @@
+/**
+ * The connection to the API server. client-node loads the kubeconfig and authenticates (certificates,
+ * tokens, exec plugins); requests go through node:https directly, which gives what discovery needs and the
+ * generated clients do not: a hard timeout per request, metadata-only lists (PartialObjectMetadataList),
+ * pagination, and a request count for the benchmarks. Every failure becomes a UserError (bad kubeconfig or
+ * context) or a ClusterError (everything the server or the network said), with the next step in the hint.
+ */
+import { existsSync } from 'node:fs';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterError, UserError } from '../errors.ts';
+
+export interface KubeTarget {
+  /** --kubeconfig; default $KUBECONFIG, then ~/.kube/config. */
+  kubeconfig?: string | undefined;
+  /** --context; default the kubeconfig's current context. */
+  context?: string | undefined;
+  /** Per request. */
+  timeoutMs: number;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Ask for PartialObjectMetadata only: names, namespaces, labels (much smaller responses). */
+  metadataOnly?: boolean;
+  /** Page size. */
+  limit?: number;
+}
+
+interface KubeList<T> {
+  items: T[];
+  metadata?: { continue?: string };
+}
+
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+export class Kube {
+  /** Requests sent so far (benchmarks report it). */
+  requests = 0;
+  readonly config: KubeConfig;
+  readonly context: string;
+  readonly server: string;
+  private readonly timeoutMs: number;
+
+  private constructor(config: KubeConfig, timeoutMs: number) {
+    this.config = config;
+    this.context = config.getCurrentContext();
+    this.server = config.getCurrentCluster()?.server ?? '';
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Loads the kubeconfig and selects the context. Does not contact the server. */
+  static load(target: KubeTarget): Kube {
+    const config = new KubeConfig();
+    const file = target.kubeconfig;
+    if (file !== undefined) {
+      if (!existsSync(file)) throw new UserError(`kubeconfig ${file} does not exist`, { hint: 'check --kubeconfig' });
+    }
+    try {
+      if (file !== undefined) config.loadFromFile(file);
+      else config.loadFromDefault();
+    } catch (error) {
+      throw new UserError(`cannot read the kubeconfig${file ? ` ${file}` : ''}: ${(error as Error).message.split('\n')[0]}`, {
+        hint: 'check that the file is a valid kubeconfig (kubectl config view)',
+      });
+    }
+    if (target.context !== undefined) {
+      const names = config.getContexts().map((c) => c.name);
+      if (!names.includes(target.context)) {
+        throw new UserError(`context "${target.context}" is not in the kubeconfig`, {
+          hint: names.length ? `use one of: ${names.join(', ')}` : 'the kubeconfig has no contexts',
+        });
+      }
+      config.setCurrentContext(target.context);
+    }
+    const cluster = config.getCurrentCluster();
+    if (!cluster || !config.getCurrentContext()) {
+      throw new UserError('no Kubernetes context is configured', { hint: 'pass --kubeconfig and --context, or set KUBECONFIG' });
+    }
+    if (!config.getCurrentUser()) throw new UserError(`context "${config.getCurrentContext()}" names no user`, { hint: 'fix the context in the kubeconfig' });
+    return new Kube(config, target.timeoutMs);
+  }
+
+  /** One request; JSON in, JSON out. Non-2xx statuses become ClusterError with the server's message. */
+  async request<T>(method: string, path: string, opts: { body?: unknown; accept?: string; contentType?: string; query?: Record<string, string | undefined> } = {}): Promise<T> {
+    const url = new URL(`${this.server.replace(/\/+$/, '')}${path}`);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+    const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' } };
+    await this.config.applyToHTTPSOptions(options);
+    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (payload !== undefined) Object.assign(options.headers!, { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) });
+    this.requests++;
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = send(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'DYNAMOCTL_TIMEOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw this.networkError(error);
+    });
+    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
+    throw this.statusError(method, path, status, text);
+  }
+
+  /** Every item of a list, following `continue` tokens (one request per page, never per namespace). */
+  async list<T>(path: string, opts: ListOptions = {}): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+      const page: KubeList<T> = await this.request('GET', path, {
+        accept: opts.metadataOnly ? METADATA_ONLY : 'application/json',
+        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: String(opts.limit ?? 500), continue: token },
+      });
+      items.push(...(page.items ?? []));
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return items;
+  }
+
+  /** GET that answers undefined for 404 instead of throwing. */
+  async getOptional<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', path);
+    } catch (error) {
+      if (error instanceof ClusterError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private networkError(error: NodeJS.ErrnoException): ClusterError {
+    const where = `the API server at ${this.server} (context "${this.context}")`;
+    const hint = 'check the cluster is up and reachable, and --context/--kubeconfig point at it';
+    switch (error.code) {
+      case 'DYNAMOCTL_TIMEOUT':
+        return new ClusterError(`no answer from ${where} within ${this.timeoutMs / 1000}s`, { hint: `${hint}; raise the limit with --timeout`, cause: error });
+      case 'ECONNREFUSED':
+        return new ClusterError(`cannot connect to ${where}: connection refused`, { hint, cause: error });
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return new ClusterError(`cannot resolve the host of ${where}`, { hint, cause: error });
+      case 'CERT_HAS_EXPIRED':
+        return new ClusterError(`the TLS certificate of ${where} has expired`, { hint: 'renew the API server certificate, or fix the clock of this machine', cause: error });
+      case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      case 'SELF_SIGNED_CERT_IN_CHAIN':
+      case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      case 'ERR_TLS_CERT_ALTNAME_INVALID':
+        return new ClusterError(`cannot verify the TLS certificate of ${where} (${error.code})`, { hint: 'check certificate-authority-data in the kubeconfig', cause: error });
+      default:
+        return new ClusterError(`cannot talk to ${where}: ${error.message}`, { hint, cause: error });
+    }
+  }
+
+  private statusError(method: string, path: string, status: number, text: string): ClusterError {
+    let message = text.slice(0, 300);
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? message;
+    } catch {
+      // not a Status object: keep the text
+    }
+    if (status === 401) {
+      return new ClusterError(`the API server rejected the credentials of context "${this.context}" (401 Unauthorized)`, {
+        status,
+        hint: 'the token or client certificate is invalid or expired: refresh the kubeconfig credentials',
+      });
+    }
+    if (status === 403) return new ClusterError(`forbidden: ${message}`, { status, hint: 'ask a cluster administrator for the permission named above' });
+    return new ClusterError(`${method} ${path} failed (${status}): ${message}`, { status });
+  }
+}
+
+/** The result, or undefined when the user may not read it (403): "cannot tell" rather than failure. */
+export async function unlessForbidden<T>(pending: Promise<T>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 403) return undefined;
+    throw error;
+  }
+}

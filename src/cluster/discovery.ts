@@ -1,0 +1,187 @@
+/**
+ * Reading the cluster. Each function answers one question with as few requests as possible: cluster-wide
+ * paginated lists (never one request per namespace), metadata-only where names and labels suffice.
+ *
+ * Existing Dynamo operators are recognised whoever installed them:
+ * - manager ClusterRoles/Roles named `…dynamo-operator…-manager-role` or labelled
+ *   app.kubernetes.io/name=dynamo-operator (the chart's own check misses a release named exactly
+ *   `dynamo-operator`, and renamed installs; we match both ways);
+ * - the release from the `release` or `app.kubernetes.io/instance` label, else from the role's name;
+ * - the install namespace from the ClusterRoleBinding's ServiceAccount subject (or the Role's binding);
+ * - the scope and target namespace from the operator Deployment's `--restrictedNamespace` argument;
+ * - installed by dynamoctl when labelled app.kubernetes.io/managed-by=dynamoctl, else by the Helm chart.
+ * RBAC without a Deployment is reported as a leftover.
+ */
+import type { ExistingOperator, ObjectRef, Scope } from '../conflicts/types.ts';
+import { unlessForbidden, type Kube } from './client.ts';
+
+interface Meta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+}
+interface Obj {
+  metadata: Meta;
+}
+interface Binding extends Obj {
+  roleRef: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+}
+interface Deployment extends Obj {
+  spec?: { template?: { spec?: { containers?: { name: string; args?: string[]; image?: string }[] } } };
+  status?: { availableReplicas?: number; replicas?: number };
+}
+
+const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+const OPERATOR_NAME_LABEL = 'app.kubernetes.io/name=dynamo-operator';
+
+/** A list the user may not be allowed to read: empty, and noted in `forbidden`, when refused. */
+async function listIfAllowed<T>(kube: Kube, path: string, opts: Parameters<Kube['list']>[1], forbidden: string[], what: string): Promise<T[]> {
+  const items = await unlessForbidden(kube.list<T>(path, opts));
+  if (!items) forbidden.push(what);
+  return items ?? [];
+}
+
+export function isManagerRole(meta: Meta): boolean {
+  if (!meta.name.endsWith('-manager-role')) return false;
+  return meta.name.includes('dynamo-operator') || meta.labels?.['app.kubernetes.io/name'] === 'dynamo-operator';
+}
+
+/** The release a manager role belongs to: its labels, else its name minus the chart's suffixes. */
+export function releaseOf(meta: Meta): string {
+  const fromLabels = meta.labels?.release ?? meta.labels?.['app.kubernetes.io/instance'];
+  if (fromLabels) return fromLabels;
+  const fullname = meta.name.slice(0, -'-manager-role'.length);
+  return fullname.endsWith('-dynamo-operator') && fullname !== 'dynamo-operator' ? fullname.slice(0, -'-dynamo-operator'.length) : fullname;
+}
+
+const installedBy = (meta: Meta): ExistingOperator['installedBy'] => (meta.labels?.['app.kubernetes.io/managed-by'] === 'dynamoctl' ? 'dynamoctl' : 'helm-chart');
+
+function restrictedNamespaceOf(d: Deployment): string | undefined {
+  for (const c of d.spec?.template?.spec?.containers ?? []) {
+    for (const arg of c.args ?? []) {
+      const m = /^--restrictedNamespace=(.+)$/.exec(arg);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+export interface OperatorDiscovery {
+  operators: ExistingOperator[];
+  /** Lists the user was not allowed to read; the verdict is then incomplete. */
+  forbidden: string[];
+}
+
+export async function discoverOperators(kube: Kube): Promise<OperatorDiscovery> {
+  const forbidden: string[] = [];
+  const [deployments, clusterRoles, roles, bindings] = await Promise.all([
+    listIfAllowed<Deployment>(kube, '/apis/apps/v1/deployments', { labelSelector: OPERATOR_NAME_LABEL }, forbidden, 'deployments (all namespaces)'),
+    listIfAllowed<Obj>(kube, `${RBAC}/clusterroles`, { metadataOnly: true }, forbidden, 'clusterroles'),
+    listIfAllowed<Obj>(kube, `${RBAC}/roles`, { metadataOnly: true }, forbidden, 'roles (all namespaces)'),
+    listIfAllowed<Binding>(kube, `${RBAC}/clusterrolebindings`, {}, forbidden, 'clusterrolebindings'),
+  ]);
+
+  const operators: ExistingOperator[] = [];
+  /** One operator per (release, install namespace); evidence accumulates. */
+  const find = (release: string, namespace: string | undefined): ExistingOperator | undefined =>
+    operators.find((o) => o.release === release && (o.namespace === namespace || o.namespace === undefined || namespace === undefined));
+
+  for (const d of deployments) {
+    const target = restrictedNamespaceOf(d);
+    const scope: Scope = target ? 'namespace' : 'cluster';
+    operators.push({
+      release: releaseOf({ ...d.metadata, name: `${d.metadata.name}-manager-role` }),
+      namespace: d.metadata.namespace,
+      scope,
+      targetNamespace: target,
+      installedBy: installedBy(d.metadata),
+      running: true,
+      objects: [{ kind: 'Deployment', name: d.metadata.name, namespace: d.metadata.namespace }],
+    });
+  }
+
+  const saNamespaceOf = (roleName: string): string | undefined =>
+    bindings.find((b) => b.roleRef.kind === 'ClusterRole' && b.roleRef.name === roleName)?.subjects?.find((s) => s.kind === 'ServiceAccount' && s.namespace)?.namespace;
+  const bindingsOf = (roleName: string): ObjectRef[] =>
+    bindings.filter((b) => b.roleRef.kind === 'ClusterRole' && b.roleRef.name === roleName).map((b) => ({ kind: 'ClusterRoleBinding', name: b.metadata.name }));
+
+  for (const role of clusterRoles.filter((r) => isManagerRole(r.metadata))) {
+    const release = releaseOf(role.metadata);
+    const namespace = saNamespaceOf(role.metadata.name) ?? role.metadata.labels?.['dynamoctl.nvidia.com/release-namespace'];
+    const evidence: ObjectRef[] = [{ kind: 'ClusterRole', name: role.metadata.name }, ...bindingsOf(role.metadata.name)];
+    const known = find(release, namespace);
+    if (known && known.scope === 'cluster') {
+      known.namespace ??= namespace;
+      known.objects.push(...evidence);
+    } else if (!known) {
+      operators.push({ release, namespace, scope: 'cluster', targetNamespace: undefined, installedBy: installedBy(role.metadata), running: false, objects: evidence });
+    }
+  }
+
+  for (const role of roles.filter((r) => isManagerRole(r.metadata))) {
+    const release = releaseOf(role.metadata);
+    const target = role.metadata.namespace;
+    const known = operators.find((o) => o.release === release && o.scope === 'namespace' && o.targetNamespace === target);
+    const evidence: ObjectRef = { kind: 'Role', name: role.metadata.name, namespace: target };
+    if (known) known.objects.push(evidence);
+    else {
+      const namespace = role.metadata.labels?.['dynamoctl.nvidia.com/release-namespace'] ?? target;
+      operators.push({ release, namespace, scope: 'namespace', targetNamespace: target, installedBy: installedBy(role.metadata), running: false, objects: [evidence] });
+    }
+  }
+  return { operators, forbidden };
+}
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  gitVersion: string;
+}
+
+export async function serverVersion(kube: Kube): Promise<ServerVersion> {
+  const v = await kube.request<{ major: string; minor: string; gitVersion: string }>('GET', '/version');
+  return { major: Number.parseInt(v.major, 10), minor: Number.parseInt(v.minor, 10), gitVersion: v.gitVersion };
+}
+
+/** Served group/versions ("v1", "apps/v1", "monitoring.coreos.com/v1", …). */
+export async function apiGroupVersions(kube: Kube): Promise<string[]> {
+  const apis = await kube.request<{ groups: { versions: { groupVersion: string }[] }[] }>('GET', '/apis');
+  return ['v1', ...apis.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
+}
+
+export interface CrdStatus {
+  name: string;
+  present: boolean;
+  established: boolean;
+  namesAccepted: boolean;
+}
+
+/** The state of named CRDs (one GET each: a handful of names, not every CRD of the cluster). */
+export async function crdStatus(kube: Kube, names: readonly string[]): Promise<CrdStatus[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      const crd = await kube.getOptional<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      const condition = (type: string): boolean => crd?.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
+      return { name, present: crd !== undefined, established: condition('Established'), namesAccepted: condition('NamesAccepted') };
+    }),
+  );
+}
+
+export async function defaultStorageClasses(kube: Kube): Promise<string[]> {
+  const classes = await kube.list<Obj & { metadata: Meta & { annotations?: Record<string, string> } }>('/apis/storage.k8s.io/v1/storageclasses', { metadataOnly: true });
+  return classes
+    .filter((c) => ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'].some((a) => c.metadata.annotations?.[a] === 'true'))
+    .map((c) => c.metadata.name);
+}
+
+export async function gpuNodes(kube: Kube): Promise<{ nodes: number; gpuNodes: number; gpus: number }> {
+  const nodes = await kube.list<Obj & { status?: { allocatable?: Record<string, string> } }>('/api/v1/nodes');
+  const gpu = nodes.map((n) => Number.parseInt(n.status?.allocatable?.['nvidia.com/gpu'] ?? '0', 10)).filter((g) => g > 0);
+  return { nodes: nodes.length, gpuNodes: gpu.length, gpus: gpu.reduce((a, b) => a + b, 0) };
+}
+
+/** Namespace exists? (404 → false; 403 → undefined: cannot tell.) */
+export async function namespaceExists(kube: Kube, name: string): Promise<boolean | undefined> {
+  return unlessForbidden(kube.getOptional(`/api/v1/namespaces/${name}`).then((n) => n !== undefined));
+}
