@@ -1,7 +1,11 @@
-/** The benchmark cases, as data. A case with a `peer` is reported as a ratio against it. */
+/**
+ * The benchmark cases, as data, in suites. A case with a `peer` is reported as a ratio against it. A suite
+ * may prepare an environment first (the scale suite starts and seeds a control plane) and tear it down.
+ */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { binaries } from '../cluster/versions.ts';
+import { seededCluster, type SeededCluster } from './scale.ts';
 
 export interface BenchCase {
   name: string;
@@ -10,33 +14,78 @@ export interface BenchCase {
   peer?: string;
   /** Highest acceptable ratio to the peer. */
   target?: number;
+  /** Reads extra figures from the command's stdout (e.g. API requests). */
+  extra?: (stdout: string) => Record<string, number>;
+  /** The command may exit non-zero (check exits 5 when it finds a conflict, which the seed plants). */
+  allowFailure?: boolean;
+}
+
+export interface BenchSuite {
+  name: string;
+  setup?: () => Promise<void>;
+  teardown?: () => Promise<void>;
+  /** Runs per case when slower than the default 15 allow. */
+  runs?: number;
+  cases: BenchCase[];
 }
 
 const dynamoctl = fileURLToPath(new URL('../../bin/dynamoctl', import.meta.url));
-
-/** The Go kubectl the control-plane build produced (npm run cluster:build). */
-function kubectl(): string {
-  if (!existsSync(binaries.kubectl)) throw new Error(`no kubectl at ${binaries.kubectl}: run npm run cluster:build first`);
-  return binaries.kubectl;
-}
-
 const fixtureChart = fileURLToPath(new URL('../fixtures/charts/nats', import.meta.url));
 
-function helm(): string {
-  if (!existsSync(binaries.helm3)) throw new Error(`no helm at ${binaries.helm3}: run npm run cluster:build first`);
-  return binaries.helm3;
+function built(path: string, what: string): string {
+  if (!existsSync(path)) throw new Error(`no ${what} at ${path}: run npm run cluster:build first`);
+  return path;
 }
+const kubectl = (): string => built(binaries.kubectl, 'kubectl');
+const helm = (): string => built(binaries.helm3, 'helm');
 
-export const cases: BenchCase[] = [
-  { name: 'kubectl version --client', command: () => [kubectl(), 'version', '--client'] },
-  { name: 'dynamoctl --version', command: () => [process.execPath, dynamoctl, '--version'], peer: 'kubectl version --client', target: 1.5 },
-  { name: 'dynamoctl --help', command: () => [process.execPath, dynamoctl, '--help'], peer: 'kubectl version --client' },
-  { name: 'helm template (fixture nats chart)', command: () => [helm(), 'template', 'dynamo-platform', fixtureChart, '-n', 'dynamo-system'] },
-  { name: 'dynamoctl render (cluster-wide)', command: () => [process.execPath, dynamoctl, 'render'], peer: 'helm template (fixture nats chart)', target: 1.0 },
+let scale: SeededCluster | undefined;
+const seeded = (): SeededCluster => {
+  if (!scale) throw new Error('the scale suite has not been set up');
+  return scale;
+};
+
+export const suites: BenchSuite[] = [
   {
-    name: 'dynamoctl render (namespace)',
-    command: () => [process.execPath, dynamoctl, 'render', '--scope', 'namespace', '-n', 'team-a'],
-    peer: 'helm template (fixture nats chart)',
-    target: 1.0,
+    name: 'start-up and render',
+    cases: [
+      { name: 'kubectl version --client', command: () => [kubectl(), 'version', '--client'] },
+      { name: 'dynamoctl --version', command: () => [process.execPath, dynamoctl, '--version'], peer: 'kubectl version --client', target: 1.5 },
+      { name: 'dynamoctl --help', command: () => [process.execPath, dynamoctl, '--help'], peer: 'kubectl version --client' },
+      { name: 'helm template (fixture nats chart)', command: () => [helm(), 'template', 'dynamo-platform', fixtureChart, '-n', 'dynamo-system'] },
+      { name: 'dynamoctl render (cluster-wide)', command: () => [process.execPath, dynamoctl, 'render'], peer: 'helm template (fixture nats chart)', target: 1.0 },
+      {
+        name: 'dynamoctl render (namespace)',
+        command: () => [process.execPath, dynamoctl, 'render', '--scope', 'namespace', '-n', 'team-a'],
+        peer: 'helm template (fixture nats chart)',
+        target: 1.0,
+      },
+    ],
+  },
+  {
+    name: 'check at scale (2,000 namespaces, 10,000 Roles, 3,000 ClusterRoles and bindings)',
+    setup: async () => {
+      scale = await seededCluster();
+    },
+    teardown: async () => {
+      await scale?.stop();
+      scale = undefined;
+    },
+    runs: 7,
+    cases: [
+      {
+        // what the chart's lookup validation fetches: every Role, ClusterRole and ClusterRoleBinding
+        name: 'kubectl get roles -A, clusterroles, clusterrolebindings (JSON)',
+        command: () => ['bash', '-c', `K="${kubectl()} --kubeconfig ${seeded().kubeconfig}"; $K get roles -A -o json >/dev/null && $K get clusterroles -o json >/dev/null && $K get clusterrolebindings -o json >/dev/null`],
+      },
+      {
+        name: 'dynamoctl check -o json',
+        command: () => [process.execPath, dynamoctl, 'check', '--kubeconfig', seeded().kubeconfig, '-f', seeded().chartValues, '--helm-binary', helm(), '-n', 'dynamo-bench', '-o', 'json'],
+        peer: 'kubectl get roles -A, clusterroles, clusterrolebindings (JSON)',
+        target: 1.0,
+        allowFailure: true,
+        extra: (stdout) => ({ apiRequests: (JSON.parse(stdout) as { apiRequests: number }).apiRequests }),
+      },
+    ],
   },
 ];

@@ -1,13 +1,13 @@
 /**
  * Whole-process benchmarks: `npm run bench`. Each case runs after a warm-up, several times; we report the
  * median, min and max wall time and the peak RSS (GNU time), and the ratio to a peer where one exists.
- * Results go to .bench/results.{md,json} (git-ignored). Usage: node test/bench/run.ts [--runs N] [case…]
+ * Results go to .bench/results.{md,json} (git-ignored). Usage: node test/bench/run.ts [--runs N] [suite word…], e.g. `scale`
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { cases, type BenchCase } from './cases.ts';
+import { suites, type BenchCase } from './cases.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
@@ -22,17 +22,20 @@ interface Result {
   peer?: string;
   ratio?: number;
   target?: number;
+  /** Figures the case reports itself (e.g. API requests). */
+  extra?: Record<string, number>;
 }
 
-function once(command: string[]): { ms: number; rssKiB: number | null } {
+function once(c: BenchCase, command: string[]): { ms: number; rssKiB: number | null; stdout: string } {
   const useTime = existsSync(GNU_TIME);
-  const [bin, ...args] = useTime ? [GNU_TIME, '-f', '%M', ...command] : command;
+  // GNU time writes its figure last on stderr; -q keeps it from adding a note on a non-zero exit
+  const [bin, ...args] = useTime ? [GNU_TIME, '-q', '-f', '%M', ...command] : command;
   const start = performance.now();
-  const r = spawnSync(bin!, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(bin!, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - start;
-  if (r.status !== 0) throw new Error(`${command.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0 && !c.allowFailure) throw new Error(`${command.join(' ')} exited ${r.status}: ${r.stderr}`);
   const rss = useTime ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
-  return { ms, rssKiB: Number.isFinite(rss) ? rss : null };
+  return { ms, rssKiB: Number.isFinite(rss) ? rss : null, stdout: r.stdout };
 }
 
 const median = (xs: number[]): number => {
@@ -43,8 +46,8 @@ const median = (xs: number[]): number => {
 
 function measure(c: BenchCase, runs: number): Result {
   const command = c.command();
-  for (let i = 0; i < 2; i++) once(command); // warm-up: page cache, Node's compile cache
-  const samples = Array.from({ length: runs }, () => once(command));
+  for (let i = 0; i < 2; i++) once(c, command); // warm-up: page cache, Node's compile cache
+  const samples = Array.from({ length: runs }, () => once(c, command));
   const ms = samples.map((s) => s.ms);
   const rss = samples.map((s) => s.rssKiB).filter((v): v is number => v !== null);
   return {
@@ -54,20 +57,31 @@ function measure(c: BenchCase, runs: number): Result {
     minMs: Math.min(...ms),
     maxMs: Math.max(...ms),
     peakRssMiB: rss.length ? Math.max(...rss) / 1024 : null,
+    ...(c.extra ? { extra: c.extra(samples.at(-1)!.stdout) } : {}),
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv.splice(runsAt, 2)[1]) : 15;
-  const selected = argv.length ? cases.filter((c) => argv.includes(c.name)) : cases;
-  const wanted = new Set(selected.flatMap((c) => [c.name, ...(c.peer ? [c.peer] : [])]));
+  // arguments select suites by a word of their name (e.g. "scale"); none: every suite
+  const chosen = argv.length ? suites.filter((s) => argv.some((a) => s.name.toLowerCase().includes(a.toLowerCase()))) : suites;
   const results = new Map<string, Result>();
-  for (const c of cases.filter((x) => wanted.has(x.name))) {
-    process.stderr.write(`bench: ${c.name} (${runs} runs)\n`);
-    results.set(c.name, measure(c, runs));
+  for (const suite of chosen) {
+    process.stderr.write(`bench: suite "${suite.name}"\n`);
+    await suite.setup?.();
+    try {
+      for (const c of suite.cases) {
+        const n = runsAt >= 0 ? runs : (suite.runs ?? runs);
+        process.stderr.write(`bench: ${c.name} (${n} runs)\n`);
+        results.set(c.name, measure(c, n));
+      }
+    } finally {
+      await suite.teardown?.();
+    }
   }
+  const selected = chosen.flatMap((s) => s.cases);
   for (const c of selected) {
     const r = results.get(c.name)!;
     const peer = c.peer ? results.get(c.peer) : undefined;
@@ -76,14 +90,15 @@ function main(): void {
   const rows = [...results.values()];
   const fmt = (n: number): string => n.toFixed(1);
   const table = [
-    `Benchmarks (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${runs} runs after 2 warm-ups)`,
+    `Benchmarks (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${runs} runs per case after 2 warm-ups, fewer where a suite says so)`,
     '',
-    '| case | median ms | min ms | max ms | peak RSS MiB | vs peer | ratio | target |',
-    '|---|---:|---:|---:|---:|---|---:|---:|',
+    '| case | median ms | min ms | max ms | peak RSS MiB | vs peer | ratio | target | other |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---|',
     ...rows.map(
       (r) =>
         `| ${r.name} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.maxMs)} | ${r.peakRssMiB === null ? 'n/a' : fmt(r.peakRssMiB)} | ` +
-        `${r.peer ?? ''} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≤ ${r.target}`} |`,
+        `${r.peer ?? ''} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `≤ ${r.target}`} | ` +
+        `${Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')} |`,
     ),
   ].join('\n');
   const out = join(root, '.bench');
@@ -98,4 +113,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

@@ -61,6 +61,8 @@ export async function runCheck(opts: CheckOptions, global: GlobalOptions): Promi
       checks: results,
       summary: { passed: results.filter((r) => r.status === 'pass').length, warnings: results.filter((r) => r.status === 'warn').length, failed: results.filter((r) => r.status === 'fail').length },
       exitCode: code,
+      /** Requests sent to the API server (the scale benchmark reports it). */
+      apiRequests: reachable ? ctx.kube().requests : 0,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else process.stdout.write(printer.summary(results));

@@ -8,6 +8,8 @@ import { rewriteRegistry } from '../../../src/config/images.ts';
 import { subchartValues } from '../../../src/config/subcharts.ts';
 import { UserError } from '../../../src/errors.ts';
 import { defaults, defaultsText } from '../../helpers/render.ts';
+import { checkSchema } from '../../../src/config/schema.ts';
+import { valuesSchema } from '../../../src/config/values-schema.ts';
 
 const input = (over: Partial<ValuesInput> = {}): ValuesInput => ({ defaults, files: [], sets: [], ...over });
 const TAG = ['dynamo-operator', 'controllerManager', 'manager', 'image', 'tag'];
@@ -144,7 +146,8 @@ describe('templates/values.yaml', () => {
     expect(built).toEqual(parse(defaultsText));
   });
 
-  it('resolves on its own and documents every top-level section', () => {
+  it('passes its own schema, resolves on its own and documents every top-level section', () => {
+    expect(checkSchema(defaults, valuesSchema)).toEqual([]);
     expect(() => resolveValues(input())).not.toThrow();
     expect(Object.keys(parse(defaultsText) as object)).toEqual(['dynamoctl', 'dynamo-operator', 'nats', 'etcd', 'grove', 'kai-scheduler']);
   });
