@@ -85,14 +85,24 @@ export const preflightChecks: Check[] = [
     id: 'server-version',
     category: 'kubernetes',
     severity: 'error',
-    description: 'the Kubernetes version is supported (1.24 or newer recommended, 1.20 at least)',
+    description: 'the Kubernetes version is supported (1.20 or newer)',
     hint: 'upgrade the cluster',
     requires: ['api-reachable'],
     async run(ctx) {
       const v = await ctx.memo('version', () => serverVersion(ctx.kube()));
-      if (v.major < 1 || (v.major === 1 && v.minor < 20)) return fail(`Kubernetes ${v.gitVersion} is older than 1.20, which Dynamo does not support`);
-      if (v.major === 1 && v.minor < 24) return { status: 'pass', detail: `Kubernetes ${v.gitVersion} works, but 1.24 or newer is recommended` };
-      return pass(v.gitVersion);
+      return v.major > 1 || (v.major === 1 && v.minor >= 20) ? pass(v.gitVersion) : fail(`Kubernetes ${v.gitVersion} is older than 1.20, which Dynamo does not support`);
+    },
+  },
+  {
+    id: 'server-version-recommended',
+    category: 'kubernetes',
+    severity: 'warning',
+    description: 'the Kubernetes version is 1.24 or newer (recommended)',
+    hint: 'upgrade the cluster to 1.24 or newer',
+    requires: ['server-version'],
+    async run(ctx) {
+      const v = await ctx.memo('version', () => serverVersion(ctx.kube()));
+      return v.major > 1 || (v.major === 1 && v.minor >= 24) ? pass(v.gitVersion) : fail(`Kubernetes ${v.gitVersion} works, but 1.24 or newer is recommended`);
     },
   },
   {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 
 /** Output formats; a command accepts the subset it can produce. */
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+/** `short` prints only what needs attention (check). */
+export const OUTPUT_FORMATS = ['table', 'short', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The kubectl/helm-style options every command accepts, resolved once. */

@@ -65,7 +65,8 @@ credentials refused, 5 a check failed or the install would conflict.
 
 Examples:
   dynamoctl check                                    # cluster-wide install into dynamo-system
-  dynamoctl check --scope namespace -n team-a -o json`,
+  dynamoctl check --scope namespace -n team-a -o json
+  dynamoctl check -o short                           # only warnings and failures`,
       ),
   )
     .optionsGroup('Check:')

@@ -7,13 +7,15 @@ export interface CheckPrinter {
   summary(results: readonly CheckResult[]): string;
 }
 
-export function checkPrinter(opts: { tty: boolean; color: boolean }): CheckPrinter {
+/** `short`: only warnings and failures, then the summary. */
+export function checkPrinter(opts: { tty: boolean; color: boolean; short?: boolean }): CheckPrinter {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   let category = '';
   const glyph = { pass: c.green('✓'), warn: c.yellow('‼'), fail: c.red('✗'), skip: c.dim('-') };
   const tag = { pass: '[ok]  ', warn: '[warn]', fail: '[FAIL]', skip: '[skip]' };
   return {
     result(r) {
+      if (opts.short && (r.status === 'pass' || r.status === 'skip')) return '';
       const lines: string[] = [];
       if (opts.tty && r.category !== category) lines.push(c.bold(r.category));
       category = r.category;

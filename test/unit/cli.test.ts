@@ -50,7 +50,7 @@ describe('dynamoctl (whole process)', () => {
   it('rejects an invalid output format, naming the allowed ones', () => {
     const r = runCli(['version', '-o', 'xml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Allowed choices are table, json, yaml');
+    expect(r.stderr).toContain('Allowed choices are table, short, json, yaml');
   });
 
   it('accepts the global flags on a subcommand', () => {

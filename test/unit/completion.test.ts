@@ -33,7 +33,7 @@ const cases: [string[], string[]][] = [
   [['dynamoctl', 've'], ['version']],
   [['dynamoctl', 'completion', ''], ['bash', 'fish', 'zsh']],
   [['dynamoctl', '--context', 'prod', 'completion', 'z'], ['zsh']],
-  [['dynamoctl', '-o', ''], ['json', 'table', 'yaml']],
+  [['dynamoctl', '-o', ''], ['json', 'short', 'table', 'yaml']],
   [['dynamoctl', 'version', '--out'], ['--output']],
   [['dynamoctl', 'render', '--sc'], ['--scope']],
   [['dynamoctl', 'render', '--scope', ''], ['cluster', 'namespace']],

@@ -35,7 +35,7 @@ export function checkExitCode(results: readonly CheckResult[]): ExitCode {
 }
 
 export async function runCheck(opts: CheckOptions, global: GlobalOptions): Promise<void> {
-  const output = requireOutput(global, ['table', 'json']);
+  const output = requireOutput(global, ['table', 'short', 'json']);
   const timeoutMs = parseTimeout(opts.timeout ?? '10s');
   const values = resolveValues(await readValuesInput(opts, global.namespace));
   const objects = renderManifests(values, { apiVersions: [] }, undefined, DYNAMO_PLATFORM_VERSION);
@@ -46,7 +46,7 @@ export async function runCheck(opts: CheckOptions, global: GlobalOptions): Promi
     helm: { ...(opts.helmBinary ? { binary: opts.helmBinary } : {}), ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}), ...(global.context ? { context: global.context } : {}) },
   });
   const tty = process.stdout.isTTY === true;
-  const printer = checkPrinter({ tty, color: global.color });
+  const printer = checkPrinter({ tty, color: global.color, short: output === 'short' });
   const results = await runChecks(preflightChecks, ctx, output === 'json' ? undefined : (r) => process.stdout.write(printer.result(r)));
   const code = checkExitCode(results);
   if (output === 'json') {
