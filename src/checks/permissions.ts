@@ -4,7 +4,7 @@
  */
 import type { Kube } from '../cluster/client.ts';
 import type { Values } from '../config/values-schema.ts';
-import type { KubeObject } from '../render/k8s-types.ts';
+import { KIND_RESOURCES, type KubeObject } from '../render/k8s-types.ts';
 
 export interface Permission {
   verb: string;
@@ -13,28 +13,6 @@ export interface Permission {
   /** Undefined: cluster-wide. */
   namespace?: string | undefined;
 }
-
-/** Kind → (API group, resource), for the kinds an install creates. */
-const RESOURCES: Record<string, [group: string, resource: string]> = {
-  Namespace: ['', 'namespaces'],
-  ServiceAccount: ['', 'serviceaccounts'],
-  Secret: ['', 'secrets'],
-  ConfigMap: ['', 'configmaps'],
-  Service: ['', 'services'],
-  Deployment: ['apps', 'deployments'],
-  StatefulSet: ['apps', 'statefulsets'],
-  PodDisruptionBudget: ['policy', 'poddisruptionbudgets'],
-  Role: ['rbac.authorization.k8s.io', 'roles'],
-  RoleBinding: ['rbac.authorization.k8s.io', 'rolebindings'],
-  ClusterRole: ['rbac.authorization.k8s.io', 'clusterroles'],
-  ClusterRoleBinding: ['rbac.authorization.k8s.io', 'clusterrolebindings'],
-  ValidatingWebhookConfiguration: ['admissionregistration.k8s.io', 'validatingwebhookconfigurations'],
-  CustomResourceDefinition: ['apiextensions.k8s.io', 'customresourcedefinitions'],
-  Issuer: ['cert-manager.io', 'issuers'],
-  Certificate: ['cert-manager.io', 'certificates'],
-  PodMonitor: ['monitoring.coreos.com', 'podmonitors'],
-  Queue: ['scheduling.run.ai', 'queues'],
-};
 
 /** Server-side apply needs get, create and patch; uninstall needs delete. */
 const APPLY_VERBS = ['get', 'create', 'patch', 'delete'];
@@ -55,7 +33,7 @@ export function requiredPermissions(values: Values, objects: readonly KubeObject
   const permissions: Permission[] = [];
   if (!opts.namespaceExists) permissions.push({ verb: 'create', group: '', resource: 'namespaces' });
   for (const [key, namespace] of kinds) {
-    const mapping = RESOURCES[key.split('/')[0]!];
+    const mapping = KIND_RESOURCES[key.split('/')[0]!];
     if (!mapping) continue;
     const verbs = key.startsWith('Secret/') ? [...APPLY_VERBS, 'list', 'update'] : APPLY_VERBS;
     for (const verb of verbs) permissions.push({ verb, group: mapping[0], resource: mapping[1], namespace });

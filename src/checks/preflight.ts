@@ -10,6 +10,7 @@ import { helmVersion, resolveChartSource } from '../helm/helm.ts';
 import { registryHost } from '../config/images.ts';
 import type { ChartKey } from '../config/values-schema.ts';
 import { DEFAULT_LEADER_ELECTION_ID } from '../config/rules.ts';
+import { objectPath } from '../render/k8s-types.ts';
 import type { CheckContext } from './context.ts';
 import { missingPermissions, requiredPermissions, summarisePermissions } from './permissions.ts';
 import type { Check, Outcome } from './types.ts';
@@ -136,12 +137,9 @@ export const preflightChecks: Check[] = [
       const rbac = ctx.objects.filter((o) => ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind) && (nsExists || !o.metadata.namespace));
       const refused: string[] = [];
       for (const o of rbac) {
-        const group = 'rbac.authorization.k8s.io/v1';
-        const plural = `${o.kind.toLowerCase()}s`;
-        const path = o.metadata.namespace ? `/apis/${group}/namespaces/${o.metadata.namespace}/${plural}/${o.metadata.name}` : `/apis/${group}/${plural}/${o.metadata.name}`;
         await ctx
           .kube()
-          .request('PATCH', path, { body: o, contentType: 'application/apply-patch+yaml', query: { dryRun: 'All', fieldManager: 'dynamoctl', force: 'true' } })
+          .request('PATCH', objectPath(o), { body: o, contentType: 'application/apply-patch+yaml', query: { dryRun: 'All', fieldManager: 'dynamoctl', force: 'true' } })
           .catch((error: unknown) => {
             if (error instanceof ClusterError && error.status === 403) refused.push(`${o.kind} ${o.metadata.name}: ${error.message.replace(/^forbidden: /, '')}`);
             else throw error;

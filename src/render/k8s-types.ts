@@ -36,3 +36,35 @@ export interface Subject {
 export function objectKey(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
   return `${o.kind}:${o.metadata.namespace ?? ''}:${o.metadata.name}`;
 }
+
+/** Kind → (API group, plural resource, namespaced), for every kind dynamoctl creates. */
+export const KIND_RESOURCES: Record<string, [group: string, resource: string, namespaced?: boolean]> = {
+  Namespace: ['', 'namespaces'],
+  ServiceAccount: ['', 'serviceaccounts', true],
+  Secret: ['', 'secrets', true],
+  ConfigMap: ['', 'configmaps', true],
+  Service: ['', 'services', true],
+  Deployment: ['apps', 'deployments', true],
+  StatefulSet: ['apps', 'statefulsets', true],
+  PodDisruptionBudget: ['policy', 'poddisruptionbudgets', true],
+  Role: ['rbac.authorization.k8s.io', 'roles', true],
+  RoleBinding: ['rbac.authorization.k8s.io', 'rolebindings', true],
+  ClusterRole: ['rbac.authorization.k8s.io', 'clusterroles'],
+  ClusterRoleBinding: ['rbac.authorization.k8s.io', 'clusterrolebindings'],
+  ValidatingWebhookConfiguration: ['admissionregistration.k8s.io', 'validatingwebhookconfigurations'],
+  CustomResourceDefinition: ['apiextensions.k8s.io', 'customresourcedefinitions'],
+  Issuer: ['cert-manager.io', 'issuers', true],
+  Certificate: ['cert-manager.io', 'certificates', true],
+  PodMonitor: ['monitoring.coreos.com', 'podmonitors', true],
+  Queue: ['scheduling.run.ai', 'queues'],
+  Lease: ['coordination.k8s.io', 'leases', true],
+};
+
+/** The REST path of an object (or of its collection with `name` omitted). */
+export function objectPath(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, withName = true): string {
+  const mapping = KIND_RESOURCES[o.kind];
+  if (!mapping) throw new Error(`no REST mapping for kind ${o.kind}`);
+  const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  const ns = mapping[2] && o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : '';
+  return `${base}${ns}/${mapping[1]}${withName ? `/${o.metadata.name}` : ''}`;
+}

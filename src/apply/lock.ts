@@ -1,0 +1,113 @@
+/**
+ * The install lock: check-and-claim must be serialised, or two installs that each saw an empty cluster
+ * would both pass the conflict matrix. A coordination.k8s.io Lease is the claim: created (or taken over
+ * once expired) with optimistic concurrency, renewed while the run lives, deleted when it ends. A crashed
+ * run's claim expires after `durationSeconds`; `clearCommand` names the explicit way out.
+ *
+ * Every install claims the same cluster lock (Lease `dynamoctl-install-lock` in `default`), whatever its
+ * scope, because a cluster-wide and a namespace install conflict with each other too.
+ */
+import { hostname, userInfo } from 'node:os';
+import { ConflictError, ClusterError } from '../errors.ts';
+import type { Kube } from '../cluster/client.ts';
+
+export const LOCK_NAME = 'dynamoctl-install-lock';
+export const LOCK_NAMESPACE = 'default';
+
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string };
+}
+
+export interface LockOptions {
+  /** What the holder is doing, shown to whoever finds the lock taken ("install dynamo-platform in dynamo-system"). */
+  purpose: string;
+  durationSeconds?: number;
+  now?: () => Date;
+}
+
+export interface HeldLock {
+  holder: string;
+  /** Renews now (also called on a timer). Throws if the lock was lost. */
+  renew(): Promise<void>;
+  release(): Promise<void>;
+}
+
+const path = (name = ''): string => `/apis/coordination.k8s.io/v1/namespaces/${LOCK_NAMESPACE}/leases${name ? `/${name}` : ''}`;
+export const clearCommand = `kubectl delete lease ${LOCK_NAME} -n ${LOCK_NAMESPACE}`;
+
+/** When the lease lapses (renewTime + duration); undefined when it never was renewed. */
+export function expiresAt(lease: Pick<Lease, 'spec'>): Date | undefined {
+  const renewed = lease.spec.renewTime ?? lease.spec.acquireTime;
+  return renewed ? new Date(Date.parse(renewed) + (lease.spec.leaseDurationSeconds ?? 0) * 1000) : undefined;
+}
+
+export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLock> {
+  const now = opts.now ?? (() => new Date());
+  const duration = opts.durationSeconds ?? 30;
+  const holder = `${userInfo().username}@${hostname()} pid ${process.pid}: ${opts.purpose}`;
+  const stamp = (): string => now().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  const fresh = (resourceVersion?: string): Lease => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: LOCK_NAME, namespace: LOCK_NAMESPACE, ...(resourceVersion ? { resourceVersion } : {}) },
+    spec: { holderIdentity: holder, leaseDurationSeconds: duration, acquireTime: stamp(), renewTime: stamp() },
+  });
+
+  let current: Lease;
+  try {
+    current = await kube.request<Lease>('POST', path(), { body: fresh() });
+  } catch (error) {
+    if (!(error instanceof ClusterError) || error.status !== 409) throw error;
+    const taken = await kube.request<Lease>('GET', path(LOCK_NAME));
+    const until = expiresAt(taken);
+    if (until && until > now()) {
+      throw new ConflictError(`another dynamoctl run holds the install lock: ${taken.spec.holderIdentity ?? 'unknown holder'} (until ${until.toISOString()} unless renewed)`, {
+        hint: `wait for it to finish and retry; if that run is gone, the lock lapses by itself, or clear it: ${clearCommand}`,
+      });
+    }
+    // expired: take it over, but only if nobody else did in the meantime (resourceVersion precondition)
+    try {
+      current = await kube.request<Lease>('PUT', path(LOCK_NAME), { body: fresh(taken.metadata.resourceVersion) });
+    } catch (takeover) {
+      if (takeover instanceof ClusterError && takeover.status === 409) {
+        throw new ConflictError('another dynamoctl run took the expired install lock first', { hint: 'retry when it has finished' });
+      }
+      throw takeover;
+    }
+  }
+
+  let lost: Error | undefined;
+  const renew = async (): Promise<void> => {
+    if (lost) throw lost;
+    const next: Lease = { ...current, spec: { ...current.spec, renewTime: stamp() } };
+    try {
+      current = await kube.request<Lease>('PUT', path(LOCK_NAME), { body: next });
+    } catch (error) {
+      if (error instanceof ClusterError && (error.status === 409 || error.status === 404)) {
+        lost = new ConflictError('the install lock was taken or cleared by someone else while this run held it', { hint: 'check dynamoctl status before retrying' });
+        throw lost;
+      }
+      throw error;
+    }
+  };
+  // renew at a third of the duration: two missed renewals still leave the claim valid
+  const timer = setInterval(() => void renew().catch(() => {}), (duration * 1000) / 3);
+  timer.unref();
+  return {
+    holder,
+    renew,
+    async release() {
+      clearInterval(timer);
+      if (lost) return;
+      // delete only our own claim
+      await kube
+        .request('DELETE', path(LOCK_NAME), { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: current.metadata.resourceVersion } } })
+        .catch((error: unknown) => {
+          if (!(error instanceof ClusterError) || (error.status !== 404 && error.status !== 409)) throw error;
+        });
+    },
+  };
+}
