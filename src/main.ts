@@ -6,6 +6,7 @@ import { CommanderError } from 'commander';
 import { ExitCode, ReportedError, describeError, type ErrorReport } from './errors.ts';
 import { buildProgram } from './cli/program.ts';
 import { versionLine } from './version.ts';
+import { runInterruptCleanups } from './interrupt.ts';
 
 /** Runs dynamoctl with `argv` (node, script, ...args) and resolves to the exit code. */
 export async function run(argv: readonly string[]): Promise<ExitCode> {
@@ -37,6 +38,12 @@ async function printErrorReport(report: ErrorReport, argv: readonly string[]): P
 }
 
 export async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\ninterrupted (${signal}): cleaning up; re-run the same command to finish\n`);
+      void runInterruptCleanups().finally(() => process.exit(ExitCode.interrupted));
+    });
+  }
   // Exit codes through process.exitCode, not process.exit(), so piped stdout is flushed completely.
   process.exitCode = await run(process.argv);
 }

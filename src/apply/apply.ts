@@ -45,7 +45,11 @@ function apply(kube: Kube, object: KubeObject, dryRun: boolean): Promise<Record<
  * The plan for `objects`. `ownedSelector` finds what this install owns (its ownership labels); `kinds`
  * lists the kinds it may own, so pruning also finds kinds the new render no longer has.
  */
-export async function planObjects(kube: Kube, objects: readonly KubeObject[], opts: { ownedSelector: string; kinds: readonly { apiVersion: string; kind: string }[] }): Promise<Plan> {
+export async function planObjects(
+  kube: Kube,
+  objects: readonly KubeObject[],
+  opts: { ownedSelector: string; kinds: readonly { apiVersion: string; kind: string }[]; namespaces: readonly string[] },
+): Promise<Plan> {
   const entries: PlanEntry[] = [];
   for (const object of objects) {
     const current = await kube.getOptional<Record<string, unknown>>(objectPath(object));
@@ -62,10 +66,15 @@ export async function planObjects(kube: Kube, objects: readonly KubeObject[], op
   }
   const rendered = new Set(objects.map(objectKey));
   const prune: KubeObject[] = [];
-  for (const kind of opts.kinds) {
-    const collection = objectPath({ ...kind, metadata: { name: '' } }, false);
-    const owned = await kube.list<KubeObject>(collection, { labelSelector: opts.ownedSelector, metadataOnly: true }).catch((error: unknown) => {
-      if (error instanceof ClusterError && error.status === 404) return []; // the kind's API is not served
+  const collections = opts.kinds.flatMap((kind) =>
+    KIND_RESOURCES[kind.kind]?.[2]
+      ? opts.namespaces.map((namespace) => ({ kind, path: objectPath({ ...kind, metadata: { name: '', namespace } }, false) }))
+      : [{ kind, path: objectPath({ ...kind, metadata: { name: '' } }, false) }],
+  );
+  for (const { kind, path } of collections) {
+    const owned = await kube.list<KubeObject>(path, { labelSelector: opts.ownedSelector, metadataOnly: true }).catch((error: unknown) => {
+      // 404: the kind's API is not served; 403: cluster-scoped kinds a namespace admin cannot own anyway
+      if (error instanceof ClusterError && (error.status === 404 || error.status === 403)) return [];
       throw error;
     });
     for (const o of owned) {

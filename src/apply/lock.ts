@@ -5,7 +5,9 @@
  * run's claim expires after `durationSeconds`; `clearCommand` names the explicit way out.
  *
  * Every install claims the same cluster lock (Lease `dynamoctl-install-lock` in `default`), whatever its
- * scope, because a cluster-wide and a namespace install conflict with each other too.
+ * scope, because a cluster-wide and a namespace install conflict with each other too. A user who may not
+ * write there (a namespace admin) claims the lock in the install namespace instead: that serialises the
+ * installs into that namespace, and such a user cannot see other operators anyway.
  */
 import { hostname, userInfo } from 'node:os';
 import { ConflictError, ClusterError } from '../errors.ts';
@@ -24,6 +26,8 @@ interface Lease {
 export interface LockOptions {
   /** What the holder is doing, shown to whoever finds the lock taken ("install dynamo-platform in dynamo-system"). */
   purpose: string;
+  /** Where the Lease lives (default: `default`). */
+  namespace?: string;
   durationSeconds?: number;
   now?: () => Date;
 }
@@ -35,8 +39,7 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-const path = (name = ''): string => `/apis/coordination.k8s.io/v1/namespaces/${LOCK_NAMESPACE}/leases${name ? `/${name}` : ''}`;
-export const clearCommand = `kubectl delete lease ${LOCK_NAME} -n ${LOCK_NAMESPACE}`;
+export const clearCommand = (namespace = LOCK_NAMESPACE): string => `kubectl delete lease ${LOCK_NAME} -n ${namespace}`;
 
 /** When the lease lapses (renewTime + duration); undefined when it never was renewed. */
 export function expiresAt(lease: Pick<Lease, 'spec'>): Date | undefined {
@@ -45,6 +48,8 @@ export function expiresAt(lease: Pick<Lease, 'spec'>): Date | undefined {
 }
 
 export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLock> {
+  const namespace = opts.namespace ?? LOCK_NAMESPACE;
+  const path = (name = ''): string => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name ? `/${name}` : ''}`;
   const now = opts.now ?? (() => new Date());
   const duration = opts.durationSeconds ?? 30;
   const holder = `${userInfo().username}@${hostname()} pid ${process.pid}: ${opts.purpose}`;
@@ -52,7 +57,7 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
   const fresh = (resourceVersion?: string): Lease => ({
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
-    metadata: { name: LOCK_NAME, namespace: LOCK_NAMESPACE, ...(resourceVersion ? { resourceVersion } : {}) },
+    metadata: { name: LOCK_NAME, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
     spec: { holderIdentity: holder, leaseDurationSeconds: duration, acquireTime: stamp(), renewTime: stamp() },
   });
 
@@ -65,7 +70,7 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
     const until = expiresAt(taken);
     if (until && until > now()) {
       throw new ConflictError(`another dynamoctl run holds the install lock: ${taken.spec.holderIdentity ?? 'unknown holder'} (until ${until.toISOString()} unless renewed)`, {
-        hint: `wait for it to finish and retry; if that run is gone, the lock lapses by itself, or clear it: ${clearCommand}`,
+        hint: `wait for it to finish and retry; if that run is gone, the lock lapses by itself, or clear it: ${clearCommand(namespace)}`,
       });
     }
     // expired: take it over, but only if nobody else did in the meantime (resourceVersion precondition)
@@ -110,4 +115,33 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
         });
     },
   };
+}
+
+/** True when an error means "the lock is held by someone else" (worth waiting for). */
+export const isLockHeld = (error: unknown): boolean => error instanceof ConflictError && /holds the install lock|took the expired install lock/.test(error.message);
+
+/**
+ * Waits for the lock: concurrent installs take turns instead of failing, each then judged by the conflict
+ * matrix against what the previous ones installed. Falls back to the install namespace when the user may
+ * not write Leases in `default`.
+ */
+export async function acquireLockWaiting(
+  kube: Kube,
+  opts: LockOptions & { fallbackNamespace: string; timeoutMs: number; onWait?: (holder: string) => void },
+): Promise<HeldLock & { namespace: string }> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let namespace = opts.namespace ?? LOCK_NAMESPACE;
+  for (;;) {
+    try {
+      return { ...(await acquireLock(kube, { ...opts, namespace })), namespace };
+    } catch (error) {
+      if (error instanceof ClusterError && error.status === 403 && namespace !== opts.fallbackNamespace) {
+        namespace = opts.fallbackNamespace;
+        continue;
+      }
+      if (!isLockHeld(error) || Date.now() > deadline) throw error;
+      opts.onWait?.((error as Error).message.replace(/^another dynamoctl run holds the install lock: /, ''));
+      await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 1000)));
+    }
+  }
 }

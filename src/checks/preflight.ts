@@ -2,7 +2,7 @@
  * The preflight checks of `dynamoctl check` (and, later, of install), in the order they run. Each says
  * what it verifies; cluster checks need the connection checks to pass first.
  */
-import { crdStatus, defaultStorageClasses, discoverOperators, gpuNodes, namespaceExists, serverVersion, type OperatorDiscovery } from '../cluster/discovery.ts';
+import { crdStatus, defaultStorageClasses, discoverOperators, gpuNodes, namespaceExists, servedResources, serverVersion, type OperatorDiscovery } from '../cluster/discovery.ts';
 import { describeOperator, detectConflicts, leftoverCleanupCommand } from '../conflicts/detect.ts';
 import { unlessForbidden } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
@@ -142,10 +142,17 @@ export const preflightChecks: Check[] = [
           .request('PATCH', objectPath(o), { body: o, contentType: 'application/apply-patch+yaml', query: { dryRun: 'All', fieldManager: 'dynamoctl', force: 'true' } })
           .catch((error: unknown) => {
             if (error instanceof ClusterError && error.status === 403) refused.push(`${o.kind} ${o.metadata.name}: ${error.message.replace(/^forbidden: /, '')}`);
-            else throw error;
+            // a binding to a Role that is not created yet: the Role's own dry run has shown its rules are held
+            else if (!(error instanceof ClusterError && error.status === 404 && o.kind.endsWith('Binding'))) throw error;
           });
       }
-      if (refused.length) return fail(`the API server refuses ${refused.length} of the RBAC objects (privilege escalation)`, { details: refused });
+      if (refused.length) {
+        const where = ctx.planned.scope === 'namespace' ? `in namespace ${ctx.planned.targetNamespace}` : 'cluster-wide';
+        return fail(`the API server refuses ${refused.length} of the RBAC objects: they grant permissions you do not hold (privilege escalation)`, {
+          details: refused,
+          hint: `ask an administrator for the verbs escalate and bind on roles and rolebindings (rbac.authorization.k8s.io) ${where}, or to run the install`,
+        });
+      }
       return pass(`${wanted.length} permissions verified${nsExists ? '' : `; namespace ${ctx.planned.namespace} will be created`}`);
     },
   },
@@ -160,7 +167,14 @@ export const preflightChecks: Check[] = [
       const chart = ctx.values.dynamoctl.charts['dynamo-crds'];
       const adminCommand = `helm upgrade --install dynamo-crds ${chart.repo.startsWith('oci://') ? `${chart.repo}/${chart.name}` : `${chart.name} --repo ${chart.repo}`} --version ${chart.version} -n default`;
       const all = await unlessForbidden(facts.crds(ctx));
-      if (!all) return fail('you may not read CustomResourceDefinitions, so whether the Dynamo CRDs are installed is unknown', { hint: `ask a cluster administrator to confirm them, or to run: ${adminCommand}` });
+      if (!all) {
+        // CRDs are unreadable for namespace admins, but API discovery is open to every user: served means established
+        const served = await servedResources(ctx.kube(), 'nvidia.com/v1alpha1');
+        const plurals = DYNAMO_CRDS.map((n) => n.split('.')[0]!);
+        const unserved = plurals.filter((p) => !served.includes(p));
+        if (!unserved.length) return pass(`${plurals.length} Dynamo APIs served (seen through API discovery)`);
+        return fail(`the Dynamo APIs are not served: ${unserved.join(', ')}`, { hint: `a cluster administrator must run: ${adminCommand}` });
+      }
       const crds = all.filter((c) => DYNAMO_CRDS.includes(c.name));
       const missing = crds.filter((c) => !c.present).map((c) => c.name);
       const unhealthy = crds.filter((c) => c.present && !(c.established && c.namesAccepted)).map((c) => c.name);
@@ -301,12 +315,17 @@ export const preflightChecks: Check[] = [
     hint: 'resolve the conflict as suggested, or change --scope / --target-namespace',
     requires: CONNECTION,
     async run(ctx) {
-      const { operators, forbidden } = await facts.operators(ctx);
+      let { operators, forbidden } = await facts.operators(ctx);
+      // a namespace admin cannot list cluster-wide; a namespace install can still be judged in its namespaces
+      const visible = [...new Set([ctx.planned.namespace, ctx.planned.targetNamespace])];
+      const partial = forbidden.length > 0 && ctx.planned.scope === 'namespace';
+      if (partial) ({ operators, forbidden } = await discoverOperators(ctx.kube(), { namespaces: visible }));
       const verdict = detectConflicts(ctx.planned, operators);
       if (verdict.verdict === 'blocked') {
         return fail(verdict.summary, { details: verdict.blockers.flatMap((b) => [`${describeOperator(b.operator)}: ${b.rule.reason}`, ...b.resolutions.map((r) => `  fix: ${r}`)]) });
       }
       if (forbidden.length) return fail(`cannot tell: you may not list ${forbidden.join(', ')}`, { hint: 'ask an administrator to run dynamoctl check, or for read access to RBAC objects' });
+      if (partial) return pass(`${verdict.summary.replace(/^allowed: /, '')}; only namespace ${visible.join(' and ')} could be checked (cluster-wide lists are not allowed for you)`);
       return pass(verdict.summary.replace(/^allowed: /, ''));
     },
   },

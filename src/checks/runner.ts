@@ -1,5 +1,6 @@
 /** Runs checks in order, each once, skipping those whose prerequisites did not pass. */
 import type { CheckContext } from './context.ts';
+import { ExitCode } from '../errors.ts';
 import type { Check, CheckResult, Outcome } from './types.ts';
 
 export async function runChecks(checks: readonly Check[], ctx: CheckContext, onResult: (r: CheckResult) => void = () => {}): Promise<CheckResult[]> {
@@ -36,4 +37,13 @@ export async function runChecks(checks: readonly Check[], ctx: CheckContext, onR
     onResult(result);
   }
   return results;
+}
+
+/** The exit code of a finished run: a bad kubeconfig is bad input, connection problems are cluster errors,
+ * any other failure is a conflict or failed check; warnings alone pass. */
+export function checkExitCode(results: readonly CheckResult[]): ExitCode {
+  const failed = results.filter((r) => r.status === 'fail');
+  if (failed.some((r) => r.id === 'kubeconfig')) return ExitCode.user;
+  if (failed.some((r) => r.severity === 'fatal')) return ExitCode.cluster;
+  return failed.length ? ExitCode.conflict : ExitCode.ok;
 }

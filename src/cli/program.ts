@@ -9,6 +9,10 @@ import { SHELLS, completionScript, describeCommandTree, type Shell } from './com
 import { addValuesOptions } from './values-options.ts';
 import type { RenderOptions } from './commands/render.ts';
 import type { CheckOptions } from './commands/check.ts';
+import type { InstallCommandOptions } from './commands/install.ts';
+import type { StatusCommandOptions } from './commands/status.ts';
+import { addChartsOption, addClusterOptions } from './cluster-options.ts';
+import type { BundleOptions } from './commands/bundle.ts';
 
 const EXAMPLES = `
 Examples:
@@ -46,9 +50,51 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'answer yes to confirmations (needed to change a cluster without a terminal)')
     .option('--verbose', 'print debug detail and stack traces');
 
+  program.commandsGroup('Install and operate:');
+
+  const install = addValuesOptions(
+    program
+      .command('install')
+      .description('install or upgrade the Dynamo platform: CRDs, NATS, etcd, Grove, Kai, and the operator')
+      .addHelpText(
+        'after',
+        `
+Runs the preflight checks and the conflict matrix under an install lock, shows the plan (what will be
+created, updated and pruned), asks for confirmation on a terminal (--yes elsewhere), then installs the
+CRDs (cluster-wide only), the subcharts through helm, and the operator with server-side apply, waits for
+it, and records what it installed. Re-running with the same values changes nothing; changed values
+upgrade and prune.
+
+Examples:
+  dynamoctl install --dry-run                        # checks and plan, changes nothing
+  dynamoctl install -f prod.yaml --yes
+  dynamoctl install --scope namespace -n team-a --yes
+  dynamoctl install --skip-check gpu-nodes="GPU nodes join later" --yes`,
+      ),
+  );
+  addChartsOption(addClusterOptions(install))
+    .optionsGroup('Install:')
+    .option('--dry-run', 'run the checks and print the plan; change nothing')
+    .option('--skip-check <id=reason>', 'let a failing check through, with the reason (recorded); repeatable', (v: string, p: string[] = []) => [...p, v])
+    .action(async (opts: InstallCommandOptions, command: Command) => {
+      const { runInstall } = await import('./commands/install.ts');
+      await runInstall(opts, globalOptions(command));
+    });
+
+  addClusterOptions(
+    program
+      .command('status')
+      .description('show an install against the live cluster: components, readiness, helm releases, drift')
+      .option('--release <name>', 'release name', 'dynamo-platform')
+      .addHelpText('after', '\nExit codes: 0 healthy, 2 no such install, 3 unhealthy, interrupted or drifted.'),
+  ).action(async (opts: StatusCommandOptions, command: Command) => {
+    const { runStatus } = await import('./commands/status.ts');
+    await runStatus(opts, globalOptions(command));
+  });
+
   program.commandsGroup('Check and render:');
 
-  addValuesOptions(
+  const check = addValuesOptions(
     program
       .command('check')
       .description('check that the cluster is ready for the install the values describe, and that no Dynamo operator conflicts')
@@ -68,14 +114,11 @@ Examples:
   dynamoctl check --scope namespace -n team-a -o json
   dynamoctl check -o short                           # only warnings and failures`,
       ),
-  )
-    .optionsGroup('Check:')
-    .option('--timeout <duration>', 'time limit per API request', '10s')
-    .option('--helm-binary <path>', 'helm to use (default: helm on PATH)')
-    .action(async (opts: CheckOptions, command: Command) => {
-      const { runCheck } = await import('./commands/check.ts');
-      await runCheck(opts, globalOptions(command));
-    });
+  );
+  addChartsOption(addClusterOptions(check)).action(async (opts: CheckOptions, command: Command) => {
+    const { runCheck } = await import('./commands/check.ts');
+    await runCheck(opts, globalOptions(command));
+  });
 
   addValuesOptions(
     program
@@ -108,6 +151,33 @@ Examples:
     .action(async (_opts, command: Command) => {
       const { runValues } = await import('./commands/values.ts');
       await runValues(globalOptions(command));
+    });
+
+  program.commandsGroup('Air-gapped installs:');
+
+  addValuesOptions(
+    program
+      .command('bundle')
+      .description('download every chart and list every image an install needs, for a machine without internet access')
+      .argument('<dir>', 'directory to write (new or empty; --force to replace a bundle there)')
+      .addHelpText(
+        'after',
+        `
+Writes <dir>/charts/*.tgz (every chart in dynamoctl.charts, through helm), <dir>/bundle.json and
+<dir>/images.txt (the images to copy into your registry mirror; --registry maps them). Takes the same
+values as install: the bundle holds the chart versions those values pin. Exit 4 when a chart cannot be pulled.
+
+Examples:
+  dynamoctl bundle ./dynamo-bundle
+  dynamoctl bundle ./dynamo-bundle -f prod.yaml -o json`,
+      ),
+  )
+    .optionsGroup('Bundle:')
+    .option('--force', 'write into a non-empty directory, replacing an earlier bundle there')
+    .option('--helm-binary <path>', 'helm to use (default: helm on PATH)')
+    .action(async (dir: string, opts: BundleOptions, command: Command) => {
+      const { runBundle } = await import('./commands/bundle.ts');
+      await runBundle(dir, opts, globalOptions(command));
     });
 
   program.commandsGroup('Other commands:').helpCommand('help [command]', 'show help for a command');

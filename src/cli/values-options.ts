@@ -27,6 +27,7 @@ export function addValuesOptions(command: Command): Command {
     .option('--operator-tag <tag>', 'operator image tag (default: the Dynamo platform version)')
     .option('--image-pull-secret <name>', 'pull secret for the operator pod; repeatable', collect)
     .option('--registry <host[/path]>', 'pull every image (operator and subcharts) from this registry mirror')
+    .option('--namespace-only', 'namespace mode with no cluster-scoped objects (for namespace admins; no webhook)')
     .option('--nats', 'install NATS (default)')
     .option('--no-nats', 'do not install NATS (set dynamo-operator.natsAddr to yours)')
     .option('--etcd', 'install etcd (default)')
@@ -50,6 +51,7 @@ export interface RawValuesOptions {
   operatorTag?: string;
   imagePullSecret?: string[];
   registry?: string;
+  namespaceOnly?: boolean;
   nats?: boolean;
   etcd?: boolean;
   grove?: boolean;
@@ -108,6 +110,7 @@ export async function readValuesInput(raw: RawValuesOptions, namespace: string |
     operatorTag: raw.operatorTag,
     imagePullSecrets: raw.imagePullSecret,
     registry: raw.registry,
+    namespaceOnly: raw.namespaceOnly,
     nats: raw.nats,
     etcd: raw.etcd,
     grove: raw.grove,

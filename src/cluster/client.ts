@@ -176,12 +176,12 @@ export class Kube {
   }
 }
 
-/** The result, or undefined when the user may not read it (403): "cannot tell" rather than failure. */
-export async function unlessForbidden<T>(pending: Promise<T>): Promise<T | undefined> {
+/** The result, or `otherwise` (default undefined) when the user may not read it (403): "cannot tell". */
+export async function unlessForbidden<T>(pending: Promise<T>, otherwise?: T): Promise<T | undefined> {
   try {
     return await pending;
   } catch (error) {
-    if (error instanceof ClusterError && error.status === 403) return undefined;
+    if (error instanceof ClusterError && error.status === 403) return otherwise;
     throw error;
   }
 }

@@ -73,13 +73,21 @@ export interface OperatorDiscovery {
   forbidden: string[];
 }
 
-export async function discoverOperators(kube: Kube): Promise<OperatorDiscovery> {
+/**
+ * Every operator in the cluster; or, with `scope.namespaces`, those visible in these namespaces (for a
+ * namespace admin, who may not list cluster-wide: no ClusterRoles, Roles and Deployments of these only).
+ */
+export async function discoverOperators(kube: Kube, scope?: { namespaces: readonly string[] }): Promise<OperatorDiscovery> {
   const forbidden: string[] = [];
+  const inEach = async <T>(resource: string, opts: Parameters<Kube['list']>[1], what: string): Promise<T[]> =>
+    scope
+      ? (await Promise.all(scope.namespaces.map((ns) => listIfAllowed<T>(kube, resource.replace(/\/([a-z]+)$/, `/namespaces/${ns}/$1`), opts, forbidden, `${what} in ${ns}`)))).flat()
+      : listIfAllowed<T>(kube, resource, opts, forbidden, `${what} (all namespaces)`);
   const [deployments, clusterRoles, roles, bindings] = await Promise.all([
-    listIfAllowed<Deployment>(kube, '/apis/apps/v1/deployments', { labelSelector: OPERATOR_NAME_LABEL }, forbidden, 'deployments (all namespaces)'),
-    listIfAllowed<Obj>(kube, `${RBAC}/clusterroles`, { metadataOnly: true }, forbidden, 'clusterroles'),
-    listIfAllowed<Obj>(kube, `${RBAC}/roles`, { metadataOnly: true }, forbidden, 'roles (all namespaces)'),
-    listIfAllowed<Binding>(kube, `${RBAC}/clusterrolebindings`, {}, forbidden, 'clusterrolebindings'),
+    inEach<Deployment>('/apis/apps/v1/deployments', { labelSelector: OPERATOR_NAME_LABEL }, 'deployments'),
+    scope ? Promise.resolve([] as Obj[]) : listIfAllowed<Obj>(kube, `${RBAC}/clusterroles`, { metadataOnly: true }, forbidden, 'clusterroles'),
+    inEach<Obj>(`${RBAC}/roles`, { metadataOnly: true }, 'roles'),
+    scope ? Promise.resolve([] as Binding[]) : listIfAllowed<Binding>(kube, `${RBAC}/clusterrolebindings`, {}, forbidden, 'clusterrolebindings'),
   ]);
 
   const operators: ExistingOperator[] = [];
@@ -148,6 +156,12 @@ export async function serverVersion(kube: Kube): Promise<ServerVersion> {
 export async function apiGroupVersions(kube: Kube): Promise<string[]> {
   const apis = await kube.request<{ groups: { versions: { groupVersion: string }[] }[] }>('GET', '/apis');
   return ['v1', ...apis.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
+}
+
+/** Plural resource names a group/version serves, through API discovery (open to every authenticated user). */
+export async function servedResources(kube: Kube, groupVersion: string): Promise<string[]> {
+  const list = await kube.getOptional<{ resources?: { name: string }[] }>(`/apis/${groupVersion}`);
+  return (list?.resources ?? []).map((r) => r.name).filter((n) => !n.includes('/'));
 }
 
 export interface CrdStatus {

@@ -39,6 +39,7 @@ export interface ValueFlags {
   operatorTag?: string | undefined;
   imagePullSecrets?: string[] | undefined;
   registry?: string | undefined;
+  namespaceOnly?: boolean | undefined;
   nats?: boolean | undefined;
   etcd?: boolean | undefined;
   grove?: boolean | undefined;
@@ -74,6 +75,7 @@ export function flagsLayer(flags: ValueFlags): ValuesLayer {
   if (flags.operatorTag !== undefined) put(['dynamo-operator', 'controllerManager', 'manager', 'image', 'tag'], flags.operatorTag, '--operator-tag');
   if (flags.imagePullSecrets?.length) put(['dynamo-operator', 'imagePullSecrets'], flags.imagePullSecrets.map((name) => ({ name })), '--image-pull-secret');
   if (flags.registry !== undefined) put(['dynamoctl', 'registry'], flags.registry, '--registry');
+  if (flags.namespaceOnly !== undefined) put(['dynamoctl', 'namespaceOnly'], flags.namespaceOnly, '--namespace-only');
   const toggles: [keyof ValueFlags, string, string][] = [
     ['nats', 'nats', '--nats/--no-nats'],
     ['etcd', 'etcd', '--etcd/--no-etcd'],
@@ -126,6 +128,13 @@ export function valuesLayers(input: ValuesInput): ValuesLayer[] {
   }
   if (input.flags) layers.push(flagsLayer(input.flags));
   return layers;
+}
+
+/** The user's own values: every layer but the defaults, merged (what the install record keeps). */
+export function userOverrides(input: ValuesInput): Tree {
+  return valuesLayers(input)
+    .slice(1)
+    .reduce<Tree>((acc, layer) => mergeValues(acc, layer.values), {});
 }
 
 /** Merges, validates and completes the values. Throws one UserError listing every problem. */

@@ -2,17 +2,12 @@
  * The chart's own rules on values, checked on the merged result (they relate keys to each other, so no
  * single layer can be blamed). Messages follow the chart's validation, with the fix spelled out.
  */
+import { parseDuration } from './duration.ts';
 import type { Values } from './values-schema.ts';
 
 /** The leader-election id every cluster-wide Dynamo operator shares. */
 export const DEFAULT_LEADER_ELECTION_ID = 'dynamo.nvidia.com';
 
-const seconds = (duration: string): number => {
-  const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  for (const m of duration.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total;
-};
 
 export function checkValueRules(values: Values): string[] {
   const problems: string[] = [];
@@ -33,8 +28,11 @@ export function checkValueRules(values: Values): string[] {
         `leave it empty (kube-system) or pick another namespace`,
     );
   }
+  if (values.dynamoctl.namespaceOnly && clusterWide) {
+    problems.push('dynamoctl.namespaceOnly: only applies to namespace mode; add --scope namespace');
+  }
   const lease = op.namespaceRestriction.lease;
-  if (seconds(lease.renewInterval) >= seconds(lease.duration)) {
+  if ((parseDuration(lease.renewInterval) ?? 0) >= (parseDuration(lease.duration) ?? 0)) {
     problems.push(`dynamo-operator.namespaceRestriction.lease.renewInterval (${lease.renewInterval}) must be shorter than lease.duration (${lease.duration})`);
   }
   const registry = op.dynamo.dockerRegistry;

@@ -7,6 +7,8 @@
  * passes them to charts we do not own.
  */
 
+import { parseDuration } from './duration.ts';
+
 export type Schema =
   | { type: 'string'; enum?: readonly string[]; pattern?: RegExp; patternHint?: string }
   | { type: 'boolean' }
@@ -44,7 +46,6 @@ export function formatPath(path: readonly PathSegment[]): string {
     .join('');
 }
 
-const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
@@ -76,7 +77,7 @@ export function checkSchema(value: unknown, schema: Schema, path: PathSegment[] 
       if (schema.max !== undefined && value > schema.max) return issue(`must be at most ${schema.max}, got ${value}`);
       return [];
     case 'duration':
-      return typeof value === 'string' && DURATION.test(value) ? [] : expected('a duration like 30s, 10m or 4h');
+      return typeof value === 'string' && parseDuration(value) !== undefined ? [] : expected('a duration like 30s, 10m or 4h');
     case 'array':
       if (!Array.isArray(value)) return expected('a list');
       return value.flatMap((item, i) => checkSchema(item, schema.items, [...path, i]));

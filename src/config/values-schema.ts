@@ -32,6 +32,7 @@ export const valuesSchema: Schema = obj(
     dynamoctl: obj({
       release: str({ pattern: DNS1123_LABEL, patternHint: 'a valid release name (DNS-1123 label, at most 53 characters)' }),
       namespace: label(),
+      namespaceOnly: bool(),
       registry: str({ pattern: /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/i, patternHint: 'a registry host with optional port and path, e.g. mirror.example.com:5000/dynamo' }),
       timeouts: obj({ helm: duration(), rollout: duration() }),
       charts: obj({ 'dynamo-crds': chartSource(), nats: chartSource(), etcd: chartSource(), grove: chartSource(), 'kai-scheduler': chartSource() }),
@@ -175,6 +176,7 @@ export interface Values {
   dynamoctl: {
     release: string;
     namespace: string;
+    namespaceOnly: boolean;
     registry: string;
     timeouts: { helm: string; rollout: string };
     charts: Record<ChartKey, ChartSource>;

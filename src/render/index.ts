@@ -4,7 +4,7 @@
  */
 import type { Values } from '../config/values-schema.ts';
 import { objectKey, type KubeObject } from './k8s-types.ts';
-import { deployment, kaiQueues, podMonitors, rbacObjects, renderContext, secretObjects, services, webhookObjects, type ClusterFacts, type Material } from './operator.ts';
+import { deployment, kaiQueues, namespaceOnly, podMonitors, rbacObjects, renderContext, secretObjects, services, webhookObjects, type ClusterFacts, type Material } from './operator.ts';
 
 export type { ClusterFacts, Material } from './operator.ts';
 
@@ -48,6 +48,8 @@ export function renderManifests(values: Values, facts: ClusterFacts, material: M
     ...podMonitors(ctx, facts),
     ...kaiQueues(ctx),
   ];
+  // --namespace-only: nothing cluster-scoped (the webhook is already off)
+  if (namespaceOnly(values)) objects.splice(0, objects.length, ...objects.filter((o) => o.metadata.namespace !== undefined));
   const keys = new Set<string>();
   for (const o of objects) {
     const key = objectKey(o);

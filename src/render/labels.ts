@@ -32,6 +32,11 @@ export function ownerLabels(ctx: LabelContext, component: string): Record<string
   };
 }
 
+/** What pruning may delete: everything the install owns except its own record. */
+export function pruneSelector(release: string, namespace: string): string {
+  return `${ownershipSelector(release, namespace)},app.kubernetes.io/component!=record`;
+}
+
 /** The label selector that finds everything an install owns. */
 export function ownershipSelector(release: string, namespace: string): string {
   return `app.kubernetes.io/managed-by=${MANAGED_BY},app.kubernetes.io/instance=${release},${RELEASE_NAMESPACE_LABEL}=${namespace}`;

@@ -3,13 +3,13 @@
  * them Dynamo manager Roles), 3,000 ClusterRoles and 3,000 ClusterRoleBindings, plus one upstream-chart
  * cluster-wide Dynamo operator. Seeded through the API with bounded concurrency.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { Kube } from '../../src/cluster/client.ts';
 import { ensureBinaries, startCluster, stopCluster } from '../cluster/control-plane.ts';
 import { operatorObjects } from '../integration/operators.ts';
+import { writeChartSources } from '../helpers/fixtures.ts';
 
 export interface SeededCluster {
   kubeconfig: string;
@@ -74,8 +74,7 @@ export async function seededCluster(log: (line: string) => void = (l) => process
   log(`bench: seeded ${namespaces.length} namespaces, ${roles.length} Roles, ${clusterRoles.length} ClusterRoles and bindings in ${((performance.now() - t0) / 1000).toFixed(0)}s (${kube.requests} requests)`);
 
   const chartValues = join(dir, 'charts.yaml');
-  const repo = info.charts.httpRepo;
-  writeFileSync(chartValues, stringify({ dynamoctl: { charts: Object.fromEntries(['dynamo-crds', 'nats', 'etcd', 'grove', 'kai-scheduler'].map((k) => [k, { repo }])) } }));
+  writeChartSources(chartValues, info.charts.httpRepo);
   return {
     kubeconfig: info.kubeconfig,
     chartValues,

@@ -22,6 +22,7 @@ export const FIXED_MATERIAL: Material = {
 export const goldenCases: GoldenCase[] = [
   { name: 'cluster-default' },
   { name: 'namespace', flags: { scope: 'namespace', namespace: 'team-a' } },
+  { name: 'namespace-only', flags: { scope: 'namespace', namespace: 'team-a', namespaceOnly: true, kai: true } },
   { name: 'namespace-target', flags: { scope: 'namespace', namespace: 'team-a', targetNamespace: 'team-a-models' } },
   { name: 'release-contains-operator', flags: { release: 'prod-dynamo-operator' } },
   // 53 characters, helm's limit: the fullname hits the 63-character truncation

@@ -36,7 +36,7 @@ describe('plan, apply and wait', () => {
   it('creates everything, rolls the operator out on kwok, and then finds nothing to change', async () => {
     kubectlOk(['create', 'namespace', ns]);
     const objects = await render();
-    const plan = await planObjects(kube(), objects, { ownedSelector: selector, kinds: OWNED_KINDS });
+    const plan = await planObjects(kube(), objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [ns] });
     expect(plan.entries.map((e) => e.change)).toEqual(objects.map(() => 'create'));
     expect(plan.prune).toEqual([]);
     const applied: ApplyEvent[] = [];
@@ -49,14 +49,14 @@ describe('plan, apply and wait', () => {
     const managers = kubectlOk(['get', 'deployment', deployment.name, '-n', ns, '-o', 'jsonpath={.metadata.managedFields[*].manager}']);
     expect(managers.split(' ')).toContain('dynamoctl');
 
-    const again = await planObjects(kube(), objects, { ownedSelector: selector, kinds: OWNED_KINDS });
+    const again = await planObjects(kube(), objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [ns] });
     expect(again.entries.filter((e) => e.change !== 'unchanged').map((e) => `${e.object.kind}/${e.object.metadata.name}`)).toEqual([]);
     expect(again.prune).toEqual([]);
   });
 
   it('updates what a changed value changes and prunes what is no longer rendered', async () => {
     const objects = await render({ 'dynamo-operator': { webhook: { enabled: false }, controllerManager: { replicas: 2 } } });
-    const plan = await planObjects(kube(), objects, { ownedSelector: selector, kinds: OWNED_KINDS });
+    const plan = await planObjects(kube(), objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [ns] });
     const changed = plan.entries.filter((e) => e.change !== 'unchanged').map((e) => `${e.change} ${e.object.kind}/${e.object.metadata.name}`);
     expect(changed).toEqual([`update Deployment/${release}-dynamo-operator-controller-manager`]);
     expect(plan.prune.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([

@@ -113,7 +113,8 @@ describe('the fixture charts', () => {
     const { httpRepo, packages } = cluster().charts;
     expect(packages.map((p) => p.name).sort()).toEqual(['dynamo-crds', 'etcd', 'grove-charts', 'kai-scheduler', 'nats']);
     for (const p of packages) {
-      const r = helm(3, ['install', p.name, p.name, '--repo', httpRepo, '--version', p.version, '-n', namespace, '--create-namespace', '--wait', '--timeout', '2m']);
+      // --take-ownership: other test files may have left the kept Dynamo CRDs behind
+      const r = helm(3, ['install', p.name, p.name, '--repo', httpRepo, '--version', p.version, '-n', namespace, '--create-namespace', '--wait', '--timeout', '2m', '--take-ownership']);
       expect(r.code, `${p.name}: ${r.stderr}`).toBe(0);
     }
     const crds = ['dynamographdeployments.nvidia.com', 'dynamomodels.nvidia.com', 'podcliquesets.grove.io', 'queues.scheduling.run.ai'];

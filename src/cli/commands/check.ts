@@ -1,50 +1,25 @@
 /** `dynamoctl check`: preflight checks and the operator-conflict verdict for the install the values describe. */
 import { createCheckContext } from '../../checks/context.ts';
 import { facts, preflightChecks } from '../../checks/preflight.ts';
-import { runChecks } from '../../checks/runner.ts';
-import type { CheckResult } from '../../checks/types.ts';
+import { checkExitCode, runChecks } from '../../checks/runner.ts';
 import { detectConflicts } from '../../conflicts/detect.ts';
 import { resolveValues } from '../../config/resolve.ts';
-import { ExitCode, ReportedError, UserError } from '../../errors.ts';
+import { ExitCode, ReportedError } from '../../errors.ts';
 import { renderManifests } from '../../render/index.ts';
 import { checkPrinter } from '../../ui/checks.ts';
 import { DYNAMO_PLATFORM_VERSION } from '../../version.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
 import { readValuesInput, type RawValuesOptions } from '../values-options.ts';
+import { clusterAccess, withBundleCharts, type RawChartsOption, type RawClusterOptions } from '../cluster-options.ts';
 
-export interface CheckOptions extends RawValuesOptions {
-  timeout?: string;
-  helmBinary?: string;
-}
-
-/** "10s", "500ms", "2m" → milliseconds. */
-export function parseTimeout(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (!m) throw new UserError(`--timeout ${text}: not a duration`, { hint: 'use e.g. 10s, 500ms or 1m' });
-  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'];
-  if (ms <= 0) throw new UserError(`--timeout ${text}: must be positive`);
-  return ms;
-}
-
-/** The exit code of a finished run: connection problems are cluster errors, the rest conflicts/failed checks. */
-export function checkExitCode(results: readonly CheckResult[]): ExitCode {
-  const failed = results.filter((r) => r.status === 'fail');
-  if (failed.some((r) => r.id === 'kubeconfig')) return ExitCode.user;
-  if (failed.some((r) => r.severity === 'fatal')) return ExitCode.cluster;
-  return failed.length ? ExitCode.conflict : ExitCode.ok;
-}
+export interface CheckOptions extends RawValuesOptions, RawClusterOptions, RawChartsOption {}
 
 export async function runCheck(opts: CheckOptions, global: GlobalOptions): Promise<void> {
   const output = requireOutput(global, ['table', 'short', 'json']);
-  const timeoutMs = parseTimeout(opts.timeout ?? '10s');
-  const values = resolveValues(await readValuesInput(opts, global.namespace));
+  const access = clusterAccess(opts, global);
+  const values = await withBundleCharts(resolveValues(await readValuesInput(opts, global.namespace)), opts);
   const objects = renderManifests(values, { apiVersions: [] }, undefined, DYNAMO_PLATFORM_VERSION);
-  const ctx = createCheckContext({
-    values,
-    objects,
-    target: { kubeconfig: global.kubeconfig, context: global.context, timeoutMs },
-    helm: { ...(opts.helmBinary ? { binary: opts.helmBinary } : {}), ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}), ...(global.context ? { context: global.context } : {}) },
-  });
+  const ctx = createCheckContext({ values, objects, ...access });
   const tty = process.stdout.isTTY === true;
   const printer = checkPrinter({ tty, color: global.color, short: output === 'short' });
   const results = await runChecks(preflightChecks, ctx, output === 'json' ? undefined : (r) => process.stdout.write(printer.result(r)));

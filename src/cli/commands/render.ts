@@ -6,7 +6,7 @@ import { resolveValues } from '../../config/resolve.ts';
 import type { Values } from '../../config/values-schema.ts';
 import { renderManifests, type Material } from '../../render/index.ts';
 import type { KubeObject } from '../../render/k8s-types.ts';
-import { NON_SENSITIVE_SECRETS, PLACEHOLDER, webhookServiceName, renderContext } from '../../render/operator.ts';
+import { NON_SENSITIVE_SECRETS, PLACEHOLDER, generatesWebhookCert, webhookServiceName, renderContext } from '../../render/operator.ts';
 import { toJsonList, toYaml } from '../../render/serialize.ts';
 import { UserError } from '../../errors.ts';
 import { DYNAMO_PLATFORM_VERSION } from '../../version.ts';
@@ -26,7 +26,7 @@ export async function generateMaterial(values: Values): Promise<Material> {
   const op = values['dynamo-operator'];
   const ctx = renderContext(values, DYNAMO_PLATFORM_VERSION);
   const material: Material = {};
-  if (op.webhook.enabled && !op.webhook.certificateSecret.external && !op.webhook.certManager.enabled) {
+  if (generatesWebhookCert(values)) {
     material.webhook = await generateWebhookCert({
       serviceName: webhookServiceName(ctx),
       namespace: values.dynamoctl.namespace,

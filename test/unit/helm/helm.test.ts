@@ -1,9 +1,10 @@
 /** runHelm and friends against binaries that are missing, not executable, or small fake helms (sh scripts). */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { caughtHelmError } from '../../helpers/fixtures.ts';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode, HelmError } from '../../../src/errors.ts';
+import { ExitCode } from '../../../src/errors.ts';
 import { HelmTimeoutError, helmVersion, kubeArgs, listReleases, resolveChartSource, runHelm } from '../../../src/helm/helm.ts';
 import type { ChartSource } from '../../../src/config/values-schema.ts';
 
@@ -28,14 +29,7 @@ function fakeHelm(): { binary: string; log: string } {
   return { binary, log };
 }
 
-async function caught(p: Promise<unknown>): Promise<HelmError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HelmError);
-  return error as HelmError;
-}
+const caught = caughtHelmError;
 
 describe('a helm that cannot run', () => {
   it('missing at a path: HelmError naming it, with the install hint', async () => {

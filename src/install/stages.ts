@@ -1,0 +1,130 @@
+/**
+ * The install's cluster-side stages, each a named function the pipeline composes: reuse or generate the
+ * secrets, create the namespace, install the CRDs, install the subcharts. Each is safe to re-run: a
+ * second run finds the work done and does nothing (or upgrades in place).
+ */
+import { unlessForbidden, type Kube } from '../cluster/client.ts';
+import { crdStatus } from '../cluster/discovery.ts';
+import { DYNAMO_CRDS, GROVE_CRD, KAI_CRD } from '../checks/preflight.ts';
+import { parseDuration } from '../config/duration.ts';
+import { subchartValues } from '../config/subcharts.ts';
+import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
+import type { HelmOptions } from '../helm/helm.ts';
+import { releaseStatus, upgradeInstall } from '../helm/install.ts';
+import { generatesWebhookCert, renderContext, webhookServiceName, type Material } from '../render/operator.ts';
+import { subchartRelease } from '../render/names.ts';
+import { generateSshKeyPair, generateWebhookCert, reusableWebhookCert } from '../secrets/generate.ts';
+import { DYNAMO_PLATFORM_VERSION } from '../version.ts';
+import type { HelmReleaseRecord } from '../apply/record.ts';
+import { waitForReady } from '../apply/wait.ts';
+
+/** Where helm keeps the CRD release, as the upstream guide installs it. */
+export const CRDS_NAMESPACE = 'default';
+
+const secretData = (kube: Kube, namespace: string, name: string): Promise<Record<string, string> | undefined> =>
+  kube.getOptional<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).then((s) => s?.data);
+
+/**
+ * The webhook certificate and MPI key: the ones already in the cluster when still good (a certificate
+ * with 30+ days left and the right names; any existing key), else new ones. Re-runs change nothing.
+ */
+export async function loadMaterial(kube: Kube, values: Values): Promise<{ material: Material; notes: string[] }> {
+  const op = values['dynamo-operator'];
+  const ns = values.dynamoctl.namespace;
+  const material: Material = {};
+  const notes: string[] = [];
+  if (generatesWebhookCert(values)) {
+    const request = {
+      serviceName: webhookServiceName(renderContext(values, DYNAMO_PLATFORM_VERSION)),
+      namespace: ns,
+      clusterDomain: op.kubernetesClusterDomain,
+      validityDays: op.webhook.certificateValidity,
+    };
+    const existing = await reusableWebhookCert(await secretData(kube, ns, op.webhook.certificateSecret.name), request);
+    if (existing.reuse) material.webhook = existing.cert;
+    else {
+      material.webhook = await generateWebhookCert(request);
+      if (existing.reason !== 'no secret data') notes.push(`webhook certificate renewed: ${existing.reason}`);
+    }
+  }
+  if (op.dynamo.mpiRun.sshKeygen.enabled) {
+    const data = await secretData(kube, ns, op.dynamo.mpiRun.secretName);
+    const decode = (k: string): string | undefined => (data?.[k] ? Buffer.from(data[k], 'base64').toString('utf8') : undefined);
+    const privateKey = decode('private.key');
+    const publicKey = decode('private.key.pub');
+    material.ssh = privateKey && publicKey ? { privateKey, publicKey } : generateSshKeyPair();
+  }
+  return { material, notes };
+}
+
+/** Creates the namespace unless it exists; true when created. A terminating namespace is an error. */
+export async function ensureNamespace(kube: Kube, name: string): Promise<boolean> {
+  const current = await unlessForbidden(kube.getOptional<{ status?: { phase?: string } }>(`/api/v1/namespaces/${name}`), { status: { phase: 'Active' } });
+  if (current?.status?.phase === 'Terminating') {
+    const { ClusterError } = await import('../errors.ts');
+    throw new ClusterError(`namespace ${name} is being deleted`, { hint: `wait until kubectl get namespace ${name} reports NotFound, then re-run` });
+  }
+  if (current) return false;
+  await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'dynamoctl' } } } });
+  return true;
+}
+
+const timeoutSeconds = (duration: string): number => Math.ceil((parseDuration(duration) ?? 600_000) / 1000);
+
+const record = (component: ChartKey, release: string, namespace: string, values: Values, extra: Partial<HelmReleaseRecord> = {}): HelmReleaseRecord => ({
+  component,
+  release,
+  namespace,
+  chart: values.dynamoctl.charts[component].name,
+  version: values.dynamoctl.charts[component].version,
+  ...extra,
+});
+
+/**
+ * The Dynamo CRDs (cluster-wide installs only): reused when another party installed them and they are
+ * established, else installed or upgraded through helm from the pinned dynamo-crds chart; then waited on.
+ */
+export async function installCrds(kube: Kube, values: Values, helm: HelmOptions, update: (s: string) => void): Promise<HelmReleaseRecord> {
+  const ours = await releaseStatus('dynamo-crds', CRDS_NAMESPACE, helm);
+  const crds = await crdStatus(kube, DYNAMO_CRDS);
+  if (!ours && crds.every((c) => c.present && c.established)) {
+    update('already installed; reused');
+    return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values, { reused: true });
+  }
+  update(`helm upgrade --install dynamo-crds ${values.dynamoctl.charts['dynamo-crds'].version}`);
+  await upgradeInstall({ release: 'dynamo-crds', namespace: CRDS_NAMESPACE, source: values.dynamoctl.charts['dynamo-crds'], values: {}, timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
+  await waitForReady(kube, DYNAMO_CRDS.map((name) => ({ kind: 'CustomResourceDefinition' as const, name })), { timeoutMs: 60_000, onEvent: (e) => update(`${e.target.name}: ${e.message}`) });
+  return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values);
+}
+
+/** NATS and etcd together, then Grove and Kai together (each reused when already in the cluster). */
+export async function installSubcharts(kube: Kube, values: Values, helm: HelmOptions, update: (s: string) => void): Promise<HelmReleaseRecord[]> {
+  const { release, namespace } = values.dynamoctl;
+  const install = async (key: SubchartKey): Promise<HelmReleaseRecord> => {
+    const name = subchartRelease(release, key);
+    update(`${key}: helm upgrade --install ${name}`);
+    await upgradeInstall({ release: name, namespace, source: values.dynamoctl.charts[key], values: subchartValues(values, key), timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
+    update(`${key}: ready`);
+    return record(key, name, namespace, values);
+  };
+  const results: HelmReleaseRecord[] = [];
+  results.push(...(await Promise.all((['nats', 'etcd'] as const).filter((k) => values[k].enabled).map(install))));
+  const addons = (['grove', 'kai-scheduler'] as const).filter((k) => values[k].enabled);
+  if (addons.length) {
+    const crds = await crdStatus(kube, [GROVE_CRD, KAI_CRD]);
+    const present = (key: SubchartKey): boolean => crds.find((c) => c.name === (key === 'grove' ? GROVE_CRD : KAI_CRD))?.present === true;
+    results.push(
+      ...(await Promise.all(
+        addons.map(async (key) => {
+          const ours = await releaseStatus(subchartRelease(release, key), namespace, helm);
+          if (!ours && present(key)) {
+            update(`${key}: already installed; reused`);
+            return record(key, subchartRelease(release, key), namespace, values, { reused: true });
+          }
+          return install(key);
+        }),
+      )),
+    );
+  }
+  return results;
+}

@@ -1,0 +1,224 @@
+/**
+ * `dynamoctl install` and `status` end to end on the real control plane, with the fixture charts from the
+ * loopback HTTP repository: cluster-wide and namespace mode (as a namespace admin), re-runs, upgrades with
+ * pruning, refusals, and concurrent installs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { restrictedKubeconfig } from '../cluster/control-plane.ts';
+import { cliPath, runCli, type CliResult } from '../helpers/cli.ts';
+import { defaultStorageClass, writeChartSources } from '../helpers/fixtures.ts';
+import { cluster, helm, kubectl, kubectlOk, uniqueName, yamlStream } from './cluster.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'dynamoctl-install-'));
+let chartValues = '';
+const STORAGE_CLASS = defaultStorageClass('install-test-default');
+const DYNAMO_CRDS = ['dynamocomponentdeployments', 'dynamographdeploymentrequests', 'dynamographdeployments', 'dynamographdeploymentscalingadapters', 'dynamomodels', 'dynamoworkermetadatas'].map((n) => `${n}.nvidia.com`);
+
+beforeAll(() => {
+  chartValues = writeChartSources(join(work, 'charts.yaml'), cluster().charts.httpRepo);
+  kubectlOk(['apply', '--server-side', '-f', '-'], { input: yamlStream([STORAGE_CLASS]) });
+});
+afterAll(() => {
+  helm(3, ['uninstall', 'dynamo-crds', '-n', 'default', '--wait']);
+  kubectl(['delete', 'crd', ...DYNAMO_CRDS, '--ignore-not-found', '--wait=false']);
+  kubectl(['delete', 'storageclass', STORAGE_CLASS.metadata.name, '--ignore-not-found']);
+});
+
+/** The fixture chart sources (install takes values; status does not) and the test's helm. */
+const common = (args: readonly string[]): string[] => [...(args[0] === 'install' ? ['-f', chartValues] : []), '--helm-binary', cluster().binaries.helm3];
+function dynamoctl(args: string[], kubeconfig = cluster().kubeconfig): CliResult {
+  return runCli([...args, '--kubeconfig', kubeconfig, ...common(args)], { env: cluster().helmEnv });
+}
+
+/** Removes everything an install of `release` in `namespace` created (uninstall is a later issue). */
+function removeInstall(release: string, namespace: string): void {
+  for (const r of [`${release}-nats`, `${release}-etcd`]) helm(3, ['uninstall', r, '-n', namespace, '--wait', '--ignore-not-found']);
+  const owned = `app.kubernetes.io/instance=${release},dynamoctl.nvidia.com/release-namespace=${namespace}`;
+  // the Deployment first: in a terminating namespace it would still count as a running operator
+  kubectl(['delete', 'deployments', '-n', namespace, '-l', owned, '--wait=true']);
+  kubectl(['delete', 'clusterroles,clusterrolebindings,validatingwebhookconfigurations', '-l', owned]);
+  kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
+}
+
+describe('a cluster-wide install', () => {
+  const release = 'cw';
+  const ns = uniqueName('dynamo');
+  afterAll(() => removeInstall(release, ns));
+
+  it('plans with --dry-run and changes nothing', () => {
+    const r = dynamoctl(['install', '--release', release, '-n', ns, '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`\\+ create Deployment ${ns}/${release}-dynamo-operator-controller-manager`));
+    expect(r.stderr).toContain('Would install Dynamo platform as release cw');
+    expect(kubectl(['get', 'namespace', ns]).stderr).toContain('NotFound');
+  });
+
+  it('refuses to change a cluster without a terminal unless --yes, changing nothing', () => {
+    const r = dynamoctl(['install', '--release', release, '-n', ns]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs confirmation, and there is no terminal to ask on\nHint: review the plan \(--dry-run\) and pass --yes/);
+    expect(kubectl(['get', 'namespace', ns]).stderr).toContain('NotFound');
+  });
+
+  it('installs CRDs, NATS, etcd and the operator, and status reports it healthy', () => {
+    const r = dynamoctl(['install', '--release', release, '-n', ns, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[done\] {2}Waiting for the operator/);
+    const status = dynamoctl(['status', '--release', release, '-n', ns, '-o', 'json']);
+    expect(status.code, status.stdout).toBe(0);
+    const s = JSON.parse(status.stdout) as { healthy: boolean; phase: string; scope: string; components: { name: string; healthy: boolean }[] };
+    expect(s).toMatchObject({ healthy: true, phase: 'installed', scope: 'cluster' });
+    expect(s.components.map((c) => c.name)).toEqual(['operator', 'dynamo-crds', 'nats', 'etcd', 'crds']);
+    expect(kubectlOk(['get', 'statefulsets', '-n', ns, '-o', 'name']).split('\n').filter(Boolean).sort()).toEqual([`statefulset.apps/${release}-etcd`, `statefulset.apps/${release}-nats`]);
+    const args = kubectlOk(['get', 'deployment', `${release}-dynamo-operator-controller-manager`, '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[1].args}']);
+    expect(args).toContain(`--natsAddr=nats://${release}-nats.${ns}.svc.cluster.local:4222`);
+  });
+
+  it('changes nothing when re-run with the same values', () => {
+    const before = kubectlOk(['get', 'deployment,service,serviceaccount,role,rolebinding', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}']);
+    const r = dynamoctl(['install', '--release', release, '-n', ns, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Plan: the operator objects are up to date \(\d+ unchanged\)/);
+    expect(kubectlOk(['get', 'deployment,service,serviceaccount,role,rolebinding', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}'])).toBe(before);
+  });
+
+  it('upgrades a changed value and prunes what is no longer rendered', () => {
+    const changed = dynamoctl(['install', '--release', release, '-n', ns, '--yes', '--set', 'dynamo-operator.webhook.failurePolicy=Ignore']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).toContain(`~ update ValidatingWebhookConfiguration ${release}-dynamo-operator-validating`);
+    expect(kubectlOk(['get', 'validatingwebhookconfiguration', `${release}-dynamo-operator-validating`, '-o', 'jsonpath={.webhooks[0].failurePolicy}'])).toBe('Ignore');
+    const pruned = dynamoctl(['install', '--release', release, '-n', ns, '--yes', '--set', 'dynamo-operator.webhook.enabled=false']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stderr).toContain(`- prune ValidatingWebhookConfiguration ${release}-dynamo-operator-validating`);
+    expect(kubectl(['get', 'validatingwebhookconfiguration', `${release}-dynamo-operator-validating`]).stderr).toContain('NotFound');
+    expect(dynamoctl(['status', '--release', release, '-n', ns]).code).toBe(0);
+  });
+
+  it('reports drift in status and restores it on the next install', () => {
+    kubectlOk(['delete', 'service', `${release}-dynamo-operator-metrics-service`, '-n', ns]);
+    const status = dynamoctl(['status', '--release', release, '-n', ns]);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain(`missing: Service ${ns}/${release}-dynamo-operator-metrics-service`);
+    expect(dynamoctl(['install', '--release', release, '-n', ns, '--yes', '--set', 'dynamo-operator.webhook.enabled=false']).code).toBe(0);
+    expect(dynamoctl(['status', '--release', release, '-n', ns]).code).toBe(0);
+  });
+
+  it('refuses a downgrade', () => {
+    const secret = JSON.parse(kubectlOk(['get', 'secret', `dynamoctl-install-${release}`, '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+    const record = JSON.parse(Buffer.from(secret.data['record.json']!, 'base64').toString()) as Record<string, unknown>;
+    const newer = Buffer.from(JSON.stringify({ ...record, platformVersion: '9.9.9' })).toString('base64');
+    kubectlOk(['patch', 'secret', `dynamoctl-install-${release}`, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ data: { 'record.json': newer } })]);
+    const r = dynamoctl(['install', '--release', release, '-n', ns, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/runs Dynamo platform 9\.9\.9; this dynamoctl installs 0\.8\.1, an older version\nHint: downgrades are refused/);
+  });
+});
+
+/** Runs installs in parallel as separate processes and collects their results. */
+function concurrently(runs: string[][], kubeconfigs: string[]): Promise<CliResult[]> {
+  return Promise.all(
+    runs.map(
+      (args, i) =>
+        new Promise<CliResult>((resolve) => {
+          const child = spawn(process.execPath, [cliPath, ...args, '--kubeconfig', kubeconfigs[i] ?? cluster().kubeconfig, ...common(args)], { env: { ...process.env, ...cluster().helmEnv } });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        }),
+    ),
+  );
+}
+
+describe('concurrent installs', () => {
+  it('8 cluster-wide installs: exactly one succeeds, the rest exit with the conflict and leave nothing behind', async () => {
+    const racers = Array.from({ length: 8 }, (_, i) => ({ release: `race${i}`, ns: uniqueName(`race${i}`) }));
+    const results = await concurrently(
+      racers.map((r) => ['install', '--release', r.release, '-n', r.ns, '--no-nats', '--no-etcd', '--yes']),
+      [],
+    );
+    try {
+      const winners = results.filter((r) => r.code === 0);
+      expect(winners, results.map((r) => r.stderr.slice(-300)).join('\n---\n')).toHaveLength(1);
+      for (const loser of results.filter((r) => r.code !== 0)) {
+        expect(loser.code).toBe(5);
+        expect(loser.stderr).toMatch(/multiple cluster managers/);
+      }
+      const winner = racers[results.findIndex((r) => r.code === 0)]!;
+      for (const r of racers.filter((x) => x !== winner)) {
+        expect(kubectl(['get', 'namespace', r.ns]).stderr, `${r.ns} was created`).toContain('NotFound');
+        expect(kubectlOk(['get', 'clusterroles', '-l', `app.kubernetes.io/instance=${r.release}`, '-o', 'name']).trim()).toBe('');
+      }
+    } finally {
+      for (const r of racers) removeInstall(r.release, r.ns);
+    }
+  });
+
+  it('8 namespace-mode installs into 8 namespaces all succeed', async () => {
+    const racers = Array.from({ length: 8 }, (_, i) => ({ release: `team${i}`, ns: uniqueName(`team${i}`) }));
+    const results = await concurrently(
+      racers.map((r) => ['install', '--scope', 'namespace', '--release', r.release, '-n', r.ns, '--no-nats', '--no-etcd', '--yes']),
+      [],
+    );
+    try {
+      expect(results.map((r) => r.code), results.map((r) => r.stderr.slice(-300)).join('\n---\n')).toEqual(racers.map(() => 0));
+      for (const r of racers) expect(dynamoctl(['status', '--release', r.release, '-n', r.ns]).code).toBe(0);
+    } finally {
+      for (const r of racers) removeInstall(r.release, r.ns);
+    }
+  });
+});
+
+describe('an air-gapped install', () => {
+  it('installs from a bundle directory with every chart repository unreachable', () => {
+    const dir = join(work, 'bundle');
+    const bundled = runCli(['bundle', dir, '-f', chartValues, '--helm-binary', cluster().binaries.helm3], { env: cluster().helmEnv });
+    expect(bundled.code, bundled.stderr).toBe(0);
+    // nothing listens on 127.0.0.1:1: only the bundle can provide the charts
+    const offline = writeChartSources(join(work, 'offline.yaml'), 'http://127.0.0.1:1');
+    const ns = uniqueName('airgap');
+    try {
+      const r = runCli(['install', '--release', 'airgap', '-n', ns, '-f', offline, '--charts', dir, '--yes', '--kubeconfig', cluster().kubeconfig, '--helm-binary', cluster().binaries.helm3], { env: cluster().helmEnv });
+      expect(r.code, r.stderr).toBe(0);
+      expect(dynamoctl(['status', '--release', 'airgap', '-n', ns]).code).toBe(0);
+    } finally {
+      removeInstall('airgap', ns);
+    }
+  });
+});
+
+describe('a namespace admin', () => {
+  it('installs in namespace-only mode into their namespace (CRDs installed by the admin) and reads its status', () => {
+    const ns = uniqueName('alice-team');
+    const kubeconfig = restrictedKubeconfig(cluster(), uniqueName('alice'), ns);
+    try {
+      // what the cluster admin grants a team that runs operators: admin, plus escalate and bind on Roles
+      // (the operator's Role holds more than admin does)
+      const user = kubectlOk(['config', 'view', '--minify', '-o', 'jsonpath={.contexts[0].context.user}'], { kubeconfig });
+      const rbac = 'rbac.authorization.k8s.io';
+      kubectlOk(['apply', '--server-side', '-f', '-'], {
+        input: yamlStream([
+          { apiVersion: `${rbac}/v1`, kind: 'Role', metadata: { name: 'rbac-escalate', namespace: ns }, rules: [{ apiGroups: [rbac], resources: ['roles'], verbs: ['escalate', 'bind'] }] },
+          { apiVersion: `${rbac}/v1`, kind: 'RoleBinding', metadata: { name: 'rbac-escalate', namespace: ns }, roleRef: { apiGroup: rbac, kind: 'Role', name: 'rbac-escalate' }, subjects: [{ apiGroup: rbac, kind: 'User', name: user }] },
+        ]),
+      });
+      // the cluster admin installs the CRDs (the same helm release a cluster-wide install uses)
+      const pkg = cluster().charts.packages.find((p) => p.name === 'dynamo-crds')!;
+      const crds = helm(3, ['upgrade', '--install', 'dynamo-crds', pkg.file, '-n', 'default', '--wait', '--take-ownership']);
+      expect(crds.code, crds.stderr).toBe(0);
+      const r = dynamoctl(['install', '--scope', 'namespace', '--namespace-only', '--release', 'alice', '-n', ns, '--yes'], kubeconfig);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('ClusterRole');
+      const status = dynamoctl(['status', '--release', 'alice', '-n', ns, '-o', 'json'], kubeconfig);
+      expect(status.code, status.stdout).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ healthy: true, scope: 'namespace', targetNamespace: ns });
+    } finally {
+      removeInstall('alice', ns);
+    }
+  });
+});
