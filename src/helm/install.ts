@@ -422,3 +422,30 @@ export async function releaseStatus(release: string, namespace: string, opts: He
   }
   return hasGetMetadata(version) ? parseReleaseMetadata(r.stdout, args) : parseReleaseHistory(r.stdout, args);
 }
+
+/**
+ * A release that an interrupted run left `pending-install`, `pending-upgrade` or `pending-rollback` blocks
+ * every later helm operation ("another operation is in progress"). Called under dynamoctl's install lock,
+ * so no other dynamoctl run is working on it: a pending install is uninstalled, a pending upgrade or
+ * rollback is rolled back to the last good revision. Returns what was done, or undefined when nothing was
+ * pending.
+ */
+export async function recoverPendingRelease(release: string, namespace: string, timeoutSeconds: number, opts: HelmOptions): Promise<string | undefined> {
+  const state = await releaseStatus(release, namespace, opts);
+  if (!state?.status.startsWith('pending-')) return undefined;
+  if (state.status === 'pending-install') {
+    await uninstallRelease(release, namespace, timeoutSeconds, opts);
+    return `removed the interrupted first install (${state.status})`;
+  }
+  const version = await helmVersion(opts);
+  const args = ['rollback', release, '-n', namespace, waitArg(version), '--timeout', timeoutArg(timeoutSeconds), ...kubeArgs(opts)];
+  const r = await runHelm(args, opts);
+  if (r.exitCode !== 0) {
+    throw new HelmError(`helm could not roll back the interrupted ${state.status} of ${release} in ${namespace}: ${helmFailureReason(r.stderr) || `exit code ${r.exitCode}`}`, {
+      argv: args,
+      stderr: r.stderr,
+      hint: `inspect it with helm history ${release} -n ${namespace}`,
+    });
+  }
+  return `rolled back the interrupted ${state.status.slice('pending-'.length)}`;
+}

@@ -10,7 +10,7 @@ import { parseDuration } from '../config/duration.ts';
 import { subchartValues } from '../config/subcharts.ts';
 import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
 import type { HelmOptions } from '../helm/helm.ts';
-import { releaseStatus, upgradeInstall } from '../helm/install.ts';
+import { recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
 import { generatesWebhookCert, renderContext, webhookServiceName, type Material } from '../render/operator.ts';
 import { subchartRelease } from '../render/names.ts';
 import { generateSshKeyPair, generateWebhookCert, reusableWebhookCert } from '../secrets/generate.ts';
@@ -91,6 +91,8 @@ export async function installCrds(kube: Kube, values: Values, helm: HelmOptions,
     update('already installed; reused');
     return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values, { reused: true });
   }
+  const recovered = await recoverPendingRelease('dynamo-crds', CRDS_NAMESPACE, timeoutSeconds(values.dynamoctl.timeouts.helm), helm);
+  if (recovered) update(recovered);
   update(`helm upgrade --install dynamo-crds ${values.dynamoctl.charts['dynamo-crds'].version}`);
   await upgradeInstall({ release: 'dynamo-crds', namespace: CRDS_NAMESPACE, source: values.dynamoctl.charts['dynamo-crds'], values: {}, timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
   await waitForReady(kube, DYNAMO_CRDS.map((name) => ({ kind: 'CustomResourceDefinition' as const, name })), { timeoutMs: 60_000, onEvent: (e) => update(`${e.target.name}: ${e.message}`) });
@@ -102,6 +104,8 @@ export async function installSubcharts(kube: Kube, values: Values, helm: HelmOpt
   const { release, namespace } = values.dynamoctl;
   const install = async (key: SubchartKey): Promise<HelmReleaseRecord> => {
     const name = subchartRelease(release, key);
+    const recovered = await recoverPendingRelease(name, namespace, timeoutSeconds(values.dynamoctl.timeouts.helm), helm);
+    if (recovered) update(`${key}: ${recovered}`);
     update(`${key}: helm upgrade --install ${name}`);
     await upgradeInstall({ release: name, namespace, source: values.dynamoctl.charts[key], values: subchartValues(values, key), timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
     update(`${key}: ready`);
