@@ -43,6 +43,8 @@ export class Kube {
   readonly context: string;
   readonly server: string;
   private readonly timeoutMs: number;
+  /** How long requests the server did not process are retried (an API server restart takes seconds). */
+  retryBudgetMs = 30_000;
 
   private constructor(config: KubeConfig, timeoutMs: number) {
     this.config = config;
@@ -83,8 +85,25 @@ export class Kube {
     return new Kube(config, target.timeoutMs);
   }
 
-  /** One request; JSON in, JSON out. Non-2xx statuses become ClusterError with the server's message. */
+  /**
+   * One request; JSON in, JSON out. Non-2xx statuses become ClusterError with the server's message.
+   * Requests the server did not process (connection refused, 503, 429: an API server restarting or
+   * shedding load) are retried with backoff for up to `retryBudgetMs`.
+   */
   async request<T>(method: string, path: string, opts: { body?: unknown; accept?: string; contentType?: string; query?: Record<string, string | undefined> } = {}): Promise<T> {
+    const deadline = Date.now() + this.retryBudgetMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, path, opts);
+      } catch (error) {
+        const retryable = error instanceof ClusterError && (error.status === 503 || error.status === 429 || (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED');
+        if (!retryable || Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, opts: { body?: unknown; accept?: string; contentType?: string; query?: Record<string, string | undefined> }): Promise<T> {
     const url = new URL(`${this.server.replace(/\/+$/, '')}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
     const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' } };

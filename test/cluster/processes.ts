@@ -8,6 +8,10 @@ export interface Started {
   name: string;
   pid: number;
   log: string;
+  /** How it was started, so it can be restarted the same way. */
+  bin: string;
+  args: string[];
+  detached: boolean;
 }
 
 /** Runs `bin args` with output to <dir>/<name>.log. `detached` lets it outlive us (npm run cluster:up). */
@@ -18,7 +22,14 @@ export function startProcess(dir: string, name: string, bin: string, args: strin
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
   if (opts.detached) child.unref();
-  return { name, pid: child.pid, log };
+  return { name, pid: child.pid, log, bin, args, detached: opts.detached };
+}
+
+/** Stops a process and starts it again with the same command line (e.g. an API server restart). */
+export async function restartProcess(dir: string, p: Started, downMs = 0): Promise<Started> {
+  await stopProcesses([p.pid]);
+  if (downMs) await new Promise((r) => setTimeout(r, downMs));
+  return startProcess(dir, p.name, p.bin, p.args, { detached: p.detached });
 }
 
 export function isAlive(pid: number): boolean {
