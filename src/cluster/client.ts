@@ -88,7 +88,8 @@ export class Kube {
   /**
    * One request; JSON in, JSON out. Non-2xx statuses become ClusterError with the server's message.
    * Requests the server did not process (connection refused, 503, 429: an API server restarting or
-   * shedding load) are retried with backoff for up to `retryBudgetMs`.
+   * shedding load) are retried with backoff for up to `retryBudgetMs`; so are idempotent requests (all but
+   * POST: GET, server-side apply, PUT with a resourceVersion, DELETE) whose connection was cut.
    */
   async request<T>(method: string, path: string, opts: { body?: unknown; accept?: string; contentType?: string; query?: Record<string, string | undefined> } = {}): Promise<T> {
     const deadline = Date.now() + this.retryBudgetMs;
@@ -96,7 +97,9 @@ export class Kube {
       try {
         return await this.requestOnce<T>(method, path, opts);
       } catch (error) {
-        const retryable = error instanceof ClusterError && (error.status === 503 || error.status === 429 || (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED');
+        const code = (error instanceof ClusterError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined) ?? '';
+        const retryable =
+          error instanceof ClusterError && (error.status === 503 || error.status === 429 || code === 'ECONNREFUSED' || (method !== 'POST' && ['ECONNRESET', 'EPIPE'].includes(code)));
         if (!retryable || Date.now() > deadline) throw error;
         await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
       }
