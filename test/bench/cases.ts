@@ -6,13 +6,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { binaries } from '../cluster/versions.ts';
 import { seededCluster, type SeededCluster } from './scale.ts';
+import { installBench, type InstallBench } from './install.ts';
 
 export interface BenchCase {
   name: string;
-  command: () => string[];
+  /** The command of run `run` (0, 1 are warm-ups): cases that install use a fresh namespace each run. */
+  command: (run: number) => string[];
   /** Name of the case this one is compared with. */
   peer?: string;
-  /** Highest acceptable ratio to the peer. */
+  /** Highest acceptable ratio to the peer; without a peer, the highest acceptable median in ms. */
   target?: number;
   /** Reads extra figures from the command's stdout (e.g. API requests). */
   extra?: (stdout: string) => Record<string, number>;
@@ -43,6 +45,12 @@ let scale: SeededCluster | undefined;
 const seeded = (): SeededCluster => {
   if (!scale) throw new Error('the scale suite has not been set up');
   return scale;
+};
+
+let install: InstallBench | undefined;
+const installing = (): InstallBench => {
+  if (!install) throw new Error('the install suite has not been set up');
+  return install;
 };
 
 export const suites: BenchSuite[] = [
@@ -85,6 +93,35 @@ export const suites: BenchSuite[] = [
         target: 1.0,
         allowFailure: true,
         extra: (stdout) => ({ apiRequests: (JSON.parse(stdout) as { apiRequests: number }).apiRequests }),
+      },
+    ],
+  },
+  {
+    name: 'install (namespace mode, fixture charts, a fresh namespace each run)',
+    setup: async () => {
+      install = await installBench();
+    },
+    teardown: async () => {
+      await install?.stop();
+      install = undefined;
+    },
+    runs: 5,
+    cases: [
+      {
+        name: 'dynamoctl install, operator only (CRDs present, no subcharts)',
+        command: (run) => installing().dynamoctl(`op-${run}`, ['--no-nats', '--no-etcd']),
+        target: 5000,
+      },
+      {
+        // the same steps by hand: each chart with helm --wait, then the rendered operator with kubectl
+        name: 'helm upgrade --install --wait (nats, etcd) + kubectl apply --server-side (operator)',
+        command: (run) => installing().byHand(`peer-${run}`),
+      },
+      {
+        name: 'dynamoctl install, full (nats, etcd, operator)',
+        command: (run) => installing().dynamoctl(`full-${run}`, []),
+        peer: 'helm upgrade --install --wait (nats, etcd) + kubectl apply --server-side (operator)',
+        target: 1.0,
       },
     ],
   },
