@@ -21,7 +21,7 @@ import { apiGroupVersions } from '../cluster/discovery.ts';
 import { parseDuration } from '../config/duration.ts';
 import { redactValues } from '../config/redact.ts';
 import type { ChartKey, Values } from '../config/values-schema.ts';
-import { ConflictError, ReportedError, UserError } from '../errors.ts';
+import { InterruptedError, ReportedError, UserError } from '../errors.ts';
 import type { HelmOptions } from '../helm/helm.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { renderManifests } from '../render/index.ts';
@@ -126,7 +126,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
     const summary: InstallSummary = { release, namespace, scope, upgrade: previous !== undefined, plan };
     if (o.dryRun) return summary;
     if (!(await progress.confirm(`${previous ? 'Upgrade' : 'Install'} Dynamo platform ${DYNAMO_PLATFORM_VERSION} as ${release} in ${namespace} (context ${kube.context})?`))) {
-      throw new ConflictError('declined; nothing was changed');
+      throw new InterruptedError('declined; nothing was changed');
     }
 
     // claim: from here on the record says an install is under way

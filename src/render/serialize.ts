@@ -63,7 +63,7 @@ function emit(value: unknown, indent: string, out: string[]): void {
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (v !== null && typeof v === 'object' && !isEmpty(v)) {
       out.push(`${indent}${key(k)}:`);
-      emit(v, Array.isArray(v) ? `${indent}  ` : `${indent}  `, out);
+      emit(v, `${indent}  `, out);
     } else out.push(`${indent}${key(k)}: ${inline(v)}`);
   }
 }

@@ -63,10 +63,11 @@ export function createProgress(opts: ProgressOptions): Progress {
         const result = await fn((detail) => {
           spinner.text = `${title} ${c.dim(`(${detail})`)}`;
         });
-        spinner.succeed(`${title} ${c.dim(seconds(start))}`);
+        // our own symbols: ora's are coloured regardless of --no-color
+        spinner.stopAndPersist({ symbol: c.green('✔'), text: `${title} ${c.dim(seconds(start))}` });
         return result;
       } catch (error) {
-        spinner.fail(`${title} ${c.dim(seconds(start))}`);
+        spinner.stopAndPersist({ symbol: c.red('✖'), text: `${title} ${c.dim(seconds(start))}` });
         throw error;
       }
     },
