@@ -175,18 +175,23 @@ describe('concurrent installs', () => {
 });
 
 describe('an air-gapped install', () => {
-  it('installs from a bundle directory with every chart repository unreachable', () => {
+  it('installs from a bundle directory with the chart servers stopped and every repository unreachable', () => {
     const dir = join(work, 'bundle');
     const bundled = runCli(['bundle', dir, '-f', chartValues, '--helm-binary', cluster().binaries.helm3], { env: cluster().helmEnv });
     expect(bundled.code, bundled.stderr).toBe(0);
     // nothing listens on 127.0.0.1:1: only the bundle can provide the charts
     const offline = writeChartSources(join(work, 'offline.yaml'), 'http://127.0.0.1:1');
     const ns = uniqueName('airgap');
+    // the loopback chart repository and OCI registry are paused for the whole install
+    const servers = cluster().processes.filter((p) => p.name === 'chart-repo' || p.name === 'registry');
+    expect(servers).toHaveLength(2);
+    for (const s of servers) process.kill(s.pid, 'SIGSTOP');
     try {
       const r = runCli(['install', '--release', 'airgap', '-n', ns, '-f', offline, '--charts', dir, '--yes', '--kubeconfig', cluster().kubeconfig, '--helm-binary', cluster().binaries.helm3], { env: cluster().helmEnv });
       expect(r.code, r.stderr).toBe(0);
       expect(dynamoctl(['status', '--release', 'airgap', '-n', ns]).code).toBe(0);
     } finally {
+      for (const s of servers) process.kill(s.pid, 'SIGCONT');
       removeInstall('airgap', ns);
     }
   });
