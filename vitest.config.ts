@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // against one real local control plane per run (test/cluster/global-setup.ts).
 export default defineConfig({
   test: {
+    // CI also writes a JSON summary, from which .ci/run prints the plain "N passed, N failed" line
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.test-results.json' }]] : ['default'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 180_000 } },
