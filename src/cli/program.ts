@@ -11,6 +11,7 @@ import type { RenderOptions } from './commands/render.ts';
 import type { CheckOptions } from './commands/check.ts';
 import type { InstallCommandOptions } from './commands/install.ts';
 import type { StatusCommandOptions } from './commands/status.ts';
+import type { UninstallCommandOptions } from './commands/uninstall.ts';
 import { addChartsOption, addClusterOptions } from './cluster-options.ts';
 import type { BundleOptions } from './commands/bundle.ts';
 
@@ -91,6 +92,40 @@ Examples:
     const { runStatus } = await import('./commands/status.ts');
     await runStatus(opts, globalOptions(command));
   });
+
+  addClusterOptions(
+    program
+      .command('uninstall')
+      .description('remove an install: its operator, subcharts, record and namespace; with --purge also the custom resources and CRDs')
+      .option('--release <name>', 'release name', 'dynamo-platform')
+      .addHelpText(
+        'after',
+        `
+Works from the install record (or, when it is gone, from the ownership labels), under the install lock:
+webhooks first, then (--purge) the Dynamo custom resources while the operator still completes their
+finalizers, the operator, the subchart releases, (--delete-data) the NATS and etcd volumes, (--purge,
+cluster-wide, no other Dynamo operator left) the CRDs, the record, and the namespace when the install
+created it and nothing else is in it. Ends with a scan for leftovers. Safe to re-run after an interruption.
+
+Exit codes: 0 removed, 2 no such install (or installed with the Helm chart: use helm), 3 leftovers or
+custom resources stuck on finalizers, 130 declined.
+
+Examples:
+  dynamoctl uninstall --dry-run                      # what would be deleted
+  dynamoctl uninstall --release team-a -n team-a --yes
+  dynamoctl uninstall --purge --delete-data --yes    # also custom resources, CRDs and data`,
+      ),
+  )
+    .optionsGroup('Uninstall:')
+    .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option('--purge', 'also delete the Dynamo custom resources and (cluster-wide, no other operator left) the CRDs')
+    .option('--delete-data', 'also delete the NATS and etcd PersistentVolumeClaims')
+    .option('--timeout-finalizers <duration>', 'how long deleted custom resources may wait on their finalizers', '60s')
+    .option('--force-finalizers', 'remove the finalizers of custom resources still present after that (their cleanup is skipped)')
+    .action(async (opts: UninstallCommandOptions, command: Command) => {
+      const { runUninstall } = await import('./commands/uninstall.ts');
+      await runUninstall(opts, globalOptions(command));
+    });
 
   program.commandsGroup('Check and render:');
 

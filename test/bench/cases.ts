@@ -123,6 +123,14 @@ export const suites: BenchSuite[] = [
         peer: 'helm upgrade --install --wait (nats, etcd) + kubectl apply --server-side (operator)',
         target: 1.0,
       },
+      // each run removes what the same run of the two cases above installed
+      { name: 'helm uninstall --wait (nats, etcd) + kubectl delete --wait (operator)', command: (run) => installing().uninstallByHand(`peer-${run}`) },
+      {
+        name: 'dynamoctl uninstall (nats, etcd, operator)',
+        command: (run) => installing().uninstall(`full-${run}`),
+        peer: 'helm uninstall --wait (nats, etcd) + kubectl delete --wait (operator)',
+        target: 1.0,
+      },
     ],
   },
 ];

@@ -18,6 +18,10 @@ import { defaults } from '../helpers/render.ts';
 export interface InstallBench {
   dynamoctl(namespace: string, extra: string[]): string[];
   byHand(namespace: string): string[];
+  /** dynamoctl uninstall of what `dynamoctl(namespace, [])` installed. */
+  uninstall(namespace: string): string[];
+  /** The peer: helm uninstall of the same charts plus deleting the rendered operator objects. */
+  uninstallByHand(namespace: string): string[];
   stop(): Promise<void>;
 }
 
@@ -49,6 +53,8 @@ export async function installBench(): Promise<InstallBench> {
     const values = resolveValues({ defaults, files: [], sets: [], flags: { scope: 'namespace', release: ns, namespace: ns } });
     for (const key of ['nats', 'etcd'] as const) writeFileSync(join(dir, `${ns}-${key}.yaml`), stringify(subchartValues(values, key)));
   }
+  // namespaces exist beforehand, so no uninstall (ours or the peer's) deletes a namespace
+  run([...kubectl, 'create', '-f', '-'], Array.from({ length: RUNS }, (_, i) => `---\n${stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `full-${i}` } })}`).join(''));
   const version = (name: string): string => info.charts.packages.find((p) => p.name === name)!.version;
 
   return {
@@ -59,6 +65,11 @@ export async function installBench(): Promise<InstallBench> {
       const chart = (key: 'nats' | 'etcd') =>
         `${h} upgrade --install ${ns}-${key} ${key} --repo ${info.charts.httpRepo} --version ${version(key)} -n ${ns} --create-namespace --wait -f ${join(dir, `${ns}-${key}.yaml`)}`;
       return ['bash', '-c', `set -e; ${chart('nats')}; ${chart('etcd')}; ${k} apply --server-side -f ${join(dir, `${ns}.yaml`)} >/dev/null; ${k} rollout status deployment/${ns}-dynamo-operator-controller-manager -n ${ns} --timeout=60s >/dev/null`];
+    },
+    uninstall: (ns) => [process.execPath, dynamoctlBin, 'uninstall', '--release', ns, '-n', ns, '--yes', '--kubeconfig', info.kubeconfig, '--helm-binary', info.binaries.helm3],
+    uninstallByHand: (ns) => {
+      const h = `${helm.join(' ')}`;
+      return ['bash', '-c', `set -e; ${h} uninstall ${ns}-nats ${ns}-etcd -n ${ns} --wait >/dev/null; ${kubectl.join(' ')} delete --wait -f ${join(dir, `${ns}.yaml`)} >/dev/null`];
     },
     stop: async () => {
       await stopCluster(info);

@@ -3,51 +3,22 @@
  * loopback HTTP repository: cluster-wide and namespace mode (as a namespace admin), re-runs, upgrades with
  * pruning, refusals, and concurrent installs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { restrictedKubeconfig } from '../cluster/control-plane.ts';
 import { cliPath, runCli, type CliResult } from '../helpers/cli.ts';
-import { defaultStorageClass, writeChartSources } from '../helpers/fixtures.ts';
-import { cluster, helm, kubectl, kubectlOk, uniqueName, yamlStream } from './cluster.ts';
+import { writeChartSources } from '../helpers/fixtures.ts';
+import { installEnvironment, operatorTeamKubeconfig, removeByHand } from './environment.ts';
+import { cluster, helm, kubectl, kubectlOk, uniqueName } from './cluster.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'dynamoctl-install-'));
-let chartValues = '';
-const STORAGE_CLASS = defaultStorageClass('install-test-default');
-const DYNAMO_CRDS = ['dynamocomponentdeployments', 'dynamographdeploymentrequests', 'dynamographdeployments', 'dynamographdeploymentscalingadapters', 'dynamomodels', 'dynamoworkermetadatas'].map((n) => `${n}.nvidia.com`);
+const env = installEnvironment('install');
+const { work, common, dynamoctl } = env;
 
-beforeAll(() => {
-  chartValues = writeChartSources(join(work, 'charts.yaml'), cluster().charts.httpRepo);
-  kubectlOk(['apply', '--server-side', '-f', '-'], { input: yamlStream([STORAGE_CLASS]) });
-});
-afterAll(() => {
-  helm(3, ['uninstall', 'dynamo-crds', '-n', 'default', '--wait']);
-  kubectl(['delete', 'crd', ...DYNAMO_CRDS, '--ignore-not-found', '--wait=false']);
-  kubectl(['delete', 'storageclass', STORAGE_CLASS.metadata.name, '--ignore-not-found']);
-});
-
-/** The fixture chart sources (install takes values; status does not) and the test's helm. */
-const common = (args: readonly string[]): string[] => [...(args[0] === 'install' ? ['-f', chartValues] : []), '--helm-binary', cluster().binaries.helm3];
-function dynamoctl(args: string[], kubeconfig = cluster().kubeconfig): CliResult {
-  return runCli([...args, '--kubeconfig', kubeconfig, ...common(args)], { env: cluster().helmEnv });
-}
-
-/** Removes everything an install of `release` in `namespace` created (uninstall is a later issue). */
-function removeInstall(release: string, namespace: string): void {
-  for (const r of [`${release}-nats`, `${release}-etcd`]) helm(3, ['uninstall', r, '-n', namespace, '--wait', '--ignore-not-found']);
-  const owned = `app.kubernetes.io/instance=${release},dynamoctl.nvidia.com/release-namespace=${namespace}`;
-  // the Deployment first: in a terminating namespace it would still count as a running operator
-  kubectl(['delete', 'deployments', '-n', namespace, '-l', owned, '--wait=true']);
-  kubectl(['delete', 'clusterroles,clusterrolebindings,validatingwebhookconfigurations', '-l', owned]);
-  kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
-}
 
 describe('a cluster-wide install', () => {
   const release = 'cw';
   const ns = uniqueName('dynamo');
-  afterAll(() => removeInstall(release, ns));
+  afterAll(() => removeByHand(release, ns));
 
   it('plans with --dry-run and changes nothing', () => {
     const r = dynamoctl(['install', '--release', release, '-n', ns, '--dry-run']);
@@ -155,7 +126,7 @@ describe('concurrent installs', () => {
         expect(kubectlOk(['get', 'clusterroles', '-l', `app.kubernetes.io/instance=${r.release}`, '-o', 'name']).trim()).toBe('');
       }
     } finally {
-      for (const r of racers) removeInstall(r.release, r.ns);
+      for (const r of racers) removeByHand(r.release, r.ns);
     }
   });
 
@@ -169,7 +140,7 @@ describe('concurrent installs', () => {
       expect(results.map((r) => r.code), results.map((r) => r.stderr.slice(-300)).join('\n---\n')).toEqual(racers.map(() => 0));
       for (const r of racers) expect(dynamoctl(['status', '--release', r.release, '-n', r.ns]).code).toBe(0);
     } finally {
-      for (const r of racers) removeInstall(r.release, r.ns);
+      for (const r of racers) removeByHand(r.release, r.ns);
     }
   });
 });
@@ -177,7 +148,7 @@ describe('concurrent installs', () => {
 describe('an air-gapped install', () => {
   it('installs from a bundle directory with the chart servers stopped and every repository unreachable', () => {
     const dir = join(work, 'bundle');
-    const bundled = runCli(['bundle', dir, '-f', chartValues, '--helm-binary', cluster().binaries.helm3], { env: cluster().helmEnv });
+    const bundled = runCli(['bundle', dir, '-f', env.chartValues(), '--helm-binary', cluster().binaries.helm3], { env: cluster().helmEnv });
     expect(bundled.code, bundled.stderr).toBe(0);
     // nothing listens on 127.0.0.1:1: only the bundle can provide the charts
     const offline = writeChartSources(join(work, 'offline.yaml'), 'http://127.0.0.1:1');
@@ -192,7 +163,7 @@ describe('an air-gapped install', () => {
       expect(dynamoctl(['status', '--release', 'airgap', '-n', ns]).code).toBe(0);
     } finally {
       for (const s of servers) process.kill(s.pid, 'SIGCONT');
-      removeInstall('airgap', ns);
+      removeByHand('airgap', ns);
     }
   });
 });
@@ -200,18 +171,8 @@ describe('an air-gapped install', () => {
 describe('a namespace admin', () => {
   it('installs in namespace-only mode into their namespace (CRDs installed by the admin) and reads its status', () => {
     const ns = uniqueName('alice-team');
-    const kubeconfig = restrictedKubeconfig(cluster(), uniqueName('alice'), ns);
+    const kubeconfig = operatorTeamKubeconfig(uniqueName('alice'), ns);
     try {
-      // what the cluster admin grants a team that runs operators: admin, plus escalate and bind on Roles
-      // (the operator's Role holds more than admin does)
-      const user = kubectlOk(['config', 'view', '--minify', '-o', 'jsonpath={.contexts[0].context.user}'], { kubeconfig });
-      const rbac = 'rbac.authorization.k8s.io';
-      kubectlOk(['apply', '--server-side', '-f', '-'], {
-        input: yamlStream([
-          { apiVersion: `${rbac}/v1`, kind: 'Role', metadata: { name: 'rbac-escalate', namespace: ns }, rules: [{ apiGroups: [rbac], resources: ['roles'], verbs: ['escalate', 'bind'] }] },
-          { apiVersion: `${rbac}/v1`, kind: 'RoleBinding', metadata: { name: 'rbac-escalate', namespace: ns }, roleRef: { apiGroup: rbac, kind: 'Role', name: 'rbac-escalate' }, subjects: [{ apiGroup: rbac, kind: 'User', name: user }] },
-        ]),
-      });
       // the cluster admin installs the CRDs (the same helm release a cluster-wide install uses)
       const pkg = cluster().charts.packages.find((p) => p.name === 'dynamo-crds')!;
       const crds = helm(3, ['upgrade', '--install', 'dynamo-crds', pkg.file, '-n', 'default', '--wait', '--take-ownership']);
@@ -223,7 +184,7 @@ describe('a namespace admin', () => {
       expect(status.code, status.stdout).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ healthy: true, scope: 'namespace', targetNamespace: ns });
     } finally {
-      removeInstall('alice', ns);
+      removeByHand('alice', ns);
     }
   });
 });
