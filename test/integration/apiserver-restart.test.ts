@@ -20,6 +20,7 @@ describe('an API server restart during install', () => {
     const info = await startCluster({ dir, detached: false });
     const kubectl = (args: string[], input?: string) => spawnSync(info.binaries.kubectl, [`--kubeconfig=${info.kubeconfig}`, ...args], { encoding: 'utf8', input: input ?? '' });
     const env = { ...process.env, ...info.helmEnv };
+    let restarted: Promise<void> = Promise.resolve();
     try {
       expect(kubectl(['apply', '--server-side', '-f', '-'], yamlStream([defaultStorageClass('default-sc')])).status).toBe(0);
       const values = writeChartSources(join(dir, 'charts.yaml'), info.charts.httpRepo);
@@ -35,7 +36,7 @@ describe('an API server restart during install', () => {
         // 1.5 s in (checks and planning done, helm at work), the API server goes away for 3 s
         setTimeout(() => {
           const i = info.processes.findIndex((p) => p.name === 'kube-apiserver');
-          void restartProcess(dir, info.processes[i]!, 3000).then((p) => {
+          restarted = restartProcess(dir, info.processes[i]!, 3000).then((p) => {
             info.processes[i] = p;
           });
         }, 1500);
@@ -54,6 +55,8 @@ describe('an API server restart during install', () => {
       const status = runCli(['status', '--kubeconfig', info.kubeconfig, '--helm-binary', info.binaries.helm3], { env: info.helmEnv });
       expect(status.code, status.stdout).toBe(0);
     } finally {
+      // the restarted API server must be in the list before everything is stopped
+      await restarted;
       await stopCluster(info);
       rmSync(dir, { recursive: true, force: true });
     }
