@@ -11,10 +11,10 @@ import { subchartValues } from '../config/subcharts.ts';
 import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
 import type { HelmOptions } from '../helm/helm.ts';
 import { recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
-import { generatesWebhookCert, renderContext, webhookServiceName, type Material } from '../render/operator.ts';
+import type { Material } from '../render/operator.ts';
+import { ClusterError } from '../errors.ts';
+import { materialFor } from '../secrets/material.ts';
 import { subchartRelease } from '../render/names.ts';
-import { generateSshKeyPair, generateWebhookCert, reusableWebhookCert } from '../secrets/generate.ts';
-import { DYNAMO_PLATFORM_VERSION } from '../version.ts';
 import type { HelmReleaseRecord } from '../apply/record.ts';
 import { waitForReady } from '../apply/wait.ts';
 
@@ -24,44 +24,15 @@ export const CRDS_NAMESPACE = 'default';
 const secretData = (kube: Kube, namespace: string, name: string): Promise<Record<string, string> | undefined> =>
   kube.getOptional<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).then((s) => s?.data);
 
-/**
- * The webhook certificate and MPI key: the ones already in the cluster when still good (a certificate
- * with 30+ days left and the right names; any existing key), else new ones. Re-runs change nothing.
- */
-export async function loadMaterial(kube: Kube, values: Values): Promise<{ material: Material; notes: string[] }> {
-  const op = values['dynamo-operator'];
-  const ns = values.dynamoctl.namespace;
-  const material: Material = {};
-  const notes: string[] = [];
-  if (generatesWebhookCert(values)) {
-    const request = {
-      serviceName: webhookServiceName(renderContext(values, DYNAMO_PLATFORM_VERSION)),
-      namespace: ns,
-      clusterDomain: op.kubernetesClusterDomain,
-      validityDays: op.webhook.certificateValidity,
-    };
-    const existing = await reusableWebhookCert(await secretData(kube, ns, op.webhook.certificateSecret.name), request);
-    if (existing.reuse) material.webhook = existing.cert;
-    else {
-      material.webhook = await generateWebhookCert(request);
-      if (existing.reason !== 'no secret data') notes.push(`webhook certificate renewed: ${existing.reason}`);
-    }
-  }
-  if (op.dynamo.mpiRun.sshKeygen.enabled) {
-    const data = await secretData(kube, ns, op.dynamo.mpiRun.secretName);
-    const decode = (k: string): string | undefined => (data?.[k] ? Buffer.from(data[k], 'base64').toString('utf8') : undefined);
-    const privateKey = decode('private.key');
-    const publicKey = decode('private.key.pub');
-    material.ssh = privateKey && publicKey ? { privateKey, publicKey } : generateSshKeyPair();
-  }
-  return { material, notes };
+/** The webhook certificate and MPI key, reusing what the cluster already holds (see secrets/material.ts). */
+export function loadMaterial(kube: Kube, values: Values): Promise<{ material: Material; notes: string[] }> {
+  return materialFor(values, (name) => secretData(kube, values.dynamoctl.namespace, name));
 }
 
 /** Creates the namespace unless it exists; true when created. A terminating namespace is an error. */
 export async function ensureNamespace(kube: Kube, name: string): Promise<boolean> {
   const current = await unlessForbidden(kube.getOptional<{ status?: { phase?: string } }>(`/api/v1/namespaces/${name}`), { status: { phase: 'Active' } });
   if (current?.status?.phase === 'Terminating') {
-    const { ClusterError } = await import('../errors.ts');
     throw new ClusterError(`namespace ${name} is being deleted`, { hint: `wait until kubectl get namespace ${name} reports NotFound, then re-run` });
   }
   if (current) return false;

@@ -6,7 +6,7 @@ import { resolveValues } from '../../config/resolve.ts';
 import type { Values } from '../../config/values-schema.ts';
 import { renderManifests, type Material } from '../../render/index.ts';
 import type { KubeObject } from '../../render/k8s-types.ts';
-import { NON_SENSITIVE_SECRETS, PLACEHOLDER, generatesWebhookCert, webhookServiceName, renderContext } from '../../render/operator.ts';
+import { NON_SENSITIVE_SECRETS, PLACEHOLDER } from '../../render/operator.ts';
 import { toJsonList, toYaml } from '../../render/serialize.ts';
 import { UserError } from '../../errors.ts';
 import { DYNAMO_PLATFORM_VERSION } from '../../version.ts';
@@ -22,20 +22,8 @@ export interface RenderOptions extends RawValuesOptions {
 
 /** Generates the webhook certificate and the MPI key (only for --include-secrets: render is otherwise deterministic). */
 export async function generateMaterial(values: Values): Promise<Material> {
-  const { generateWebhookCert, generateSshKeyPair } = await import('../../secrets/generate.ts');
-  const op = values['dynamo-operator'];
-  const ctx = renderContext(values, DYNAMO_PLATFORM_VERSION);
-  const material: Material = {};
-  if (generatesWebhookCert(values)) {
-    material.webhook = await generateWebhookCert({
-      serviceName: webhookServiceName(ctx),
-      namespace: values.dynamoctl.namespace,
-      clusterDomain: op.kubernetesClusterDomain,
-      validityDays: op.webhook.certificateValidity,
-    });
-  }
-  if (op.dynamo.mpiRun.sshKeygen.enabled) material.ssh = generateSshKeyPair();
-  return material;
+  const { materialFor } = await import('../../secrets/material.ts');
+  return (await materialFor(values)).material;
 }
 
 /** Secret payloads become a placeholder: render output is safe to paste into a ticket. */
