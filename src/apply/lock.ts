@@ -66,7 +66,9 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
     current = await kube.request<Lease>('POST', path(), { body: fresh() });
   } catch (error) {
     if (!(error instanceof ClusterError) || error.status !== 409) throw error;
-    const taken = await kube.request<Lease>('GET', path(LOCK_NAME));
+    // the holder may release between our POST and this GET: then the lock is free, try again
+    const taken = await kube.getOptional<Lease>(path(LOCK_NAME));
+    if (!taken) return acquireLock(kube, opts);
     const until = expiresAt(taken);
     if (until && until > now()) {
       throw new ConflictError(`another dynamoctl run holds the install lock: ${taken.spec.holderIdentity ?? 'unknown holder'} (until ${until.toISOString()} unless renewed)`, {
@@ -77,6 +79,7 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
     try {
       current = await kube.request<Lease>('PUT', path(LOCK_NAME), { body: fresh(taken.metadata.resourceVersion) });
     } catch (takeover) {
+      if (takeover instanceof ClusterError && takeover.status === 404) return acquireLock(kube, opts); // released meanwhile
       if (takeover instanceof ClusterError && takeover.status === 409) {
         throw new ConflictError('another dynamoctl run took the expired install lock first', { hint: 'retry when it has finished' });
       }

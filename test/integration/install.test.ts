@@ -117,7 +117,7 @@ describe('concurrent installs', () => {
       const winners = results.filter((r) => r.code === 0);
       expect(winners, results.map((r) => r.stderr.slice(-300)).join('\n---\n')).toHaveLength(1);
       for (const loser of results.filter((r) => r.code !== 0)) {
-        expect(loser.code).toBe(5);
+        expect(loser.code, loser.stderr).toBe(5);
         expect(loser.stderr).toMatch(/multiple cluster managers/);
       }
       const winner = racers[results.findIndex((r) => r.code === 0)]!;

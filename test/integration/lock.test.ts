@@ -48,6 +48,24 @@ describe('the install lock', () => {
     for (const a of attempts.filter((x) => x.status === 'rejected')) expect((a as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
   });
 
+  it('is taken when its holder lets go between the claimant’s create and read', async () => {
+    const first = await acquireLock(kube(), { purpose: 'letting go' });
+    const claimant = kube();
+    const request = claimant.request.bind(claimant);
+    let released = false;
+    // the race seen with 8 parallel installs: POST answers 409, then the holder deletes the Lease before the GET
+    claimant.request = (async (method: string, path: string, opts?: object) => {
+      if (method === 'GET' && !released) {
+        released = true;
+        await first.release();
+      }
+      return request(method as never, path, opts as never);
+    }) as typeof claimant.request;
+    held.push(await acquireLock(claimant, { purpose: 'claimant' }));
+    expect(released).toBe(true);
+    expect(kubectlOk(['get', 'lease', LOCK_NAME, '-n', LOCK_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}'])).toMatch(/: claimant$/);
+  });
+
   it('notices when its claim was cleared by someone else', async () => {
     const lock = await acquireLock(kube(), { purpose: 'cleared under me' });
     kubectlOk(['delete', 'lease', LOCK_NAME, '-n', LOCK_NAMESPACE]);
