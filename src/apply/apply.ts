@@ -33,13 +33,19 @@ function comparable(o: Record<string, unknown> | undefined): string {
   return JSON.stringify(canonical({ ...rest, metadata: meta } as unknown as KubeObject));
 }
 
-function apply(kube: Kube, object: KubeObject, dryRun: boolean): Promise<Record<string, unknown>> {
+/** The field manager of objects the user supplied through dynamoctl but owns (the wizard's pull secret). */
+export const USER_FIELD_MANAGER = 'dynamoctl-user';
+
+/** Server-side apply of one object. */
+export function applyObject(kube: Kube, object: KubeObject, fieldManager = FIELD_MANAGER, dryRun = false): Promise<Record<string, unknown>> {
   return kube.request('PATCH', objectPath(object), {
     body: object,
     contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) },
+    query: { fieldManager, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) },
   });
 }
+
+const apply = (kube: Kube, object: KubeObject, dryRun: boolean): Promise<Record<string, unknown>> => applyObject(kube, object, FIELD_MANAGER, dryRun);
 
 /**
  * The plan for `objects`. `ownedSelector` finds what this install owns (its ownership labels); `kinds`

@@ -15,12 +15,14 @@ export interface CheckContext {
   /** The operator's objects as install would apply them (Secret data not generated). */
   objects: KubeObject[];
   helm: HelmOptions;
+  /** Secrets the install itself will create first (the wizard's pull secret): not expected to exist yet. */
+  pendingSecrets: readonly string[];
   /** The connection, loaded on first use (a bad kubeconfig fails the first check that needs it). */
   kube(): Kube;
   memo<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export function createCheckContext(input: { values: Values; objects: KubeObject[]; target: KubeTarget; helm: HelmOptions }): CheckContext {
+export function createCheckContext(input: { values: Values; objects: KubeObject[]; target: KubeTarget; helm: HelmOptions; pendingSecrets?: readonly string[] }): CheckContext {
   const cache = new Map<string, Promise<unknown>>();
   let kube: Kube | undefined;
   const op = input.values['dynamo-operator'];
@@ -28,6 +30,7 @@ export function createCheckContext(input: { values: Values; objects: KubeObject[
     values: input.values,
     objects: input.objects,
     helm: input.helm,
+    pendingSecrets: input.pendingSecrets ?? [],
     planned: {
       release: input.values.dynamoctl.release,
       namespace: input.values.dynamoctl.namespace,

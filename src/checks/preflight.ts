@@ -7,7 +7,7 @@ import { describeOperator, detectConflicts, leftoverCleanupCommand } from '../co
 import { unlessForbidden } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 import { helmVersion, resolveChartSource } from '../helm/helm.ts';
-import { registryHost } from '../config/images.ts';
+import { registryHost, rewriteRegistry } from '../config/images.ts';
 import type { ChartKey } from '../config/values-schema.ts';
 import { DEFAULT_LEADER_ELECTION_ID } from '../config/rules.ts';
 import { objectPath } from '../render/k8s-types.ts';
@@ -43,6 +43,9 @@ async function can(ctx: CheckContext, verb: string, group: string, resource: str
 }
 
 const CONNECTION = ['kubeconfig', 'api-reachable', 'authenticated'];
+
+/** Checks no --skip-check lets through: without them nothing else is known, or the install would break another. */
+export const UNSKIPPABLE_CHECKS: readonly string[] = [...CONNECTION, 'operator-conflicts'];
 
 export const preflightChecks: Check[] = [
   {
@@ -267,7 +270,8 @@ export const preflightChecks: Check[] = [
     async run(ctx) {
       const op = ctx.values['dynamo-operator'];
       const ns = ctx.planned.namespace;
-      const operatorImage = op.controllerManager.manager.image.repository;
+      // the pull happens from the mirror when --registry rewrites the image
+      const operatorImage = rewriteRegistry(op.controllerManager.manager.image.repository, ctx.values.dynamoctl.registry);
       const wanted = [
         ...op.imagePullSecrets.map((s) => ({ name: s.name, registry: registryHost(operatorImage) || 'docker.io' })),
         ...(op.dynamo.dockerRegistry.useKubernetesSecret && op.dynamo.dockerRegistry.existingSecretName
@@ -277,6 +281,7 @@ export const preflightChecks: Check[] = [
       if (!wanted.length) return pass('none configured');
       const problems: string[] = [];
       for (const { name, registry } of wanted) {
+        if (ctx.pendingSecrets.includes(name)) continue; // created by this install before the operator
         const secret = await ctx.kube().getOptional<{ type?: string; data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${name}`);
         if (!secret) problems.push(`${name}: not found in namespace ${ns}`);
         else if (secret.type !== 'kubernetes.io/dockerconfigjson') problems.push(`${name}: type ${secret.type ?? 'Opaque'}, expected kubernetes.io/dockerconfigjson`);
@@ -286,7 +291,8 @@ export const preflightChecks: Check[] = [
           if (registry && !hosts.includes(registry) && !(registry === 'docker.io' && hosts.includes('index.docker.io'))) problems.push(`${name}: no credentials for ${registry} (has ${auths.join(', ') || 'none'})`);
         }
       }
-      return problems.length ? fail(`${problems.length} pull secret problem(s)`, { details: problems }) : pass(`${wanted.map((w) => w.name).join(', ')}`);
+      if (problems.length) return fail(`${problems.length} pull secret problem(s)`, { details: problems });
+      return pass(wanted.map((w) => (ctx.pendingSecrets.includes(w.name) ? `${w.name} (created by the install)` : w.name)).join(', '));
     },
   },
   {

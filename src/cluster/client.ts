@@ -53,6 +53,12 @@ export class Kube {
     this.timeoutMs = timeoutMs;
   }
 
+  /** The contexts of the kubeconfig and the current one (the wizard offers them). Does not contact the server. */
+  static contexts(target: Pick<KubeTarget, 'kubeconfig'>): { names: string[]; current: string } {
+    const kube = Kube.load({ kubeconfig: target.kubeconfig, timeoutMs: 1 });
+    return { names: kube.config.getContexts().map((c) => c.name), current: kube.context };
+  }
+
   /** Loads the kubeconfig and selects the context. Does not contact the server. */
   static load(target: KubeTarget): Kube {
     const config = new KubeConfig();

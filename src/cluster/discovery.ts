@@ -182,11 +182,22 @@ export async function crdStatus(kube: Kube, names: readonly string[]): Promise<C
   );
 }
 
-export async function defaultStorageClasses(kube: Kube): Promise<string[]> {
+const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
+
+/** Every StorageClass, marking the default(s). */
+export async function storageClasses(kube: Kube): Promise<{ name: string; isDefault: boolean }[]> {
   const classes = await kube.list<Obj & { metadata: Meta & { annotations?: Record<string, string> } }>('/apis/storage.k8s.io/v1/storageclasses', { metadataOnly: true });
-  return classes
-    .filter((c) => ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'].some((a) => c.metadata.annotations?.[a] === 'true'))
-    .map((c) => c.metadata.name);
+  return classes.map((c) => ({ name: c.metadata.name, isDefault: DEFAULT_CLASS_ANNOTATIONS.some((a) => c.metadata.annotations?.[a] === 'true') }));
+}
+
+/** Names of the docker-registry Secrets in a namespace. */
+export async function dockerRegistrySecrets(kube: Kube, namespace: string): Promise<string[]> {
+  const secrets = await kube.list<Obj>(`/api/v1/namespaces/${namespace}/secrets`, { fieldSelector: 'type=kubernetes.io/dockerconfigjson', metadataOnly: true });
+  return secrets.map((s) => s.metadata.name).sort();
+}
+
+export async function defaultStorageClasses(kube: Kube): Promise<string[]> {
+  return (await storageClasses(kube)).filter((c) => c.isDefault).map((c) => c.name);
 }
 
 export async function gpuNodes(kube: Kube): Promise<{ nodes: number; gpuNodes: number; gpus: number }> {

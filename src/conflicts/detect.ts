@@ -103,6 +103,8 @@ export function detectConflicts(planned: PlannedOperator, existing: readonly Exi
     upgrade,
     blockers: [],
     leftovers,
-    summary: upgrade ? `allowed: upgrade of release "${planned.release}" in ${planned.namespace}; ${rule.reason}` : `allowed: ${rule.reason}`,
+    summary: upgrade
+      ? `allowed: upgrade of release "${planned.release}" in ${planned.namespace}; ${judged.length ? rule.reason : 'no other Dynamo operator is installed'}`
+      : `allowed: ${rule.reason}`,
   };
 }

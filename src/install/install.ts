@@ -9,7 +9,7 @@
  * run is completed by the next one and never looks done. `dryRun` stops after the plan and takes no lock.
  */
 import { acquireLockWaiting } from '../apply/lock.ts';
-import { applyPlan, OWNED_KINDS, planObjects, type Plan } from '../apply/apply.ts';
+import { applyObject, applyPlan, OWNED_KINDS, planObjects, USER_FIELD_MANAGER, type Plan } from '../apply/apply.ts';
 import { identity, readRecord, writeRecord, type HelmReleaseRecord, type InstallRecord } from '../apply/record.ts';
 import { waitForReady } from '../apply/wait.ts';
 import { createCheckContext } from '../checks/context.ts';
@@ -25,7 +25,7 @@ import { InterruptedError, ReportedError, UserError } from '../errors.ts';
 import type { HelmOptions } from '../helm/helm.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { renderManifests } from '../render/index.ts';
-import { objectKey } from '../render/k8s-types.ts';
+import { objectKey, type KubeObject } from '../render/k8s-types.ts';
 import { pruneSelector } from '../render/labels.ts';
 import { managerDeploymentName, renderContext } from '../render/operator.ts';
 import type { Progress } from '../ui/progress.ts';
@@ -47,6 +47,11 @@ export interface InstallOptions {
   skipChecks: { id: string; reason: string }[];
   /** Called with failing check results, to show them before the error. */
   reportChecks: (failed: CheckResult[]) => void;
+  /**
+   * Secrets the user supplied (the wizard's registry credentials): applied after the confirmation, before
+   * the operator, and not owned by the install (no ownership labels, not in the record, never pruned).
+   */
+  userSecrets?: KubeObject[];
 }
 
 export interface InstallSummary {
@@ -98,7 +103,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
     }
     const apiVersions = await apiGroupVersions(kube);
     const probe = renderManifests(values, { apiVersions }, undefined, DYNAMO_PLATFORM_VERSION);
-    const ctx = createCheckContext({ values, objects: probe, target: o.target, helm: o.helm });
+    const ctx = createCheckContext({ values, objects: probe, target: o.target, helm: o.helm, pendingSecrets: (o.userSecrets ?? []).map((s) => s.metadata.name) });
     const results = await progress.step('Checking the cluster', () => runChecks(preflightChecks, ctx));
     const skipped = new Set(o.skipChecks.map((s) => s.id));
     const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));
@@ -114,7 +119,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
     const objects = renderManifests(values, { apiVersions }, material, DYNAMO_PLATFORM_VERSION);
     const selector = pruneSelector(release, namespace);
     const plan = await progress.step('Planning', () => planObjects(kube, objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [...new Set([namespace, op.namespaceRestriction.targetNamespace])] }));
-    const changes = describePlan(plan);
+    const changes = [...describePlan(plan), ...(o.userSecrets ?? []).map((s) => `  + apply Secret ${s.metadata.namespace}/${s.metadata.name} (yours: not owned by the install, kept on uninstall)`)];
     progress.info(
       changes.length
         ? `Plan for ${release} in ${namespace} (${scope === 'cluster' ? 'cluster-wide' : `restricted to ${op.namespaceRestriction.targetNamespace}`}):\n${changes.join('\n')}`
@@ -131,6 +136,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
 
     // claim: from here on the record says an install is under way
     const createdNamespace = (await ensureNamespace(kube, namespace)) || (previous?.createdNamespace ?? false);
+    for (const secret of o.userSecrets ?? []) await applyObject(kube, secret, USER_FIELD_MANAGER);
     const labels = renderContext(values, DYNAMO_PLATFORM_VERSION).labelCtx;
     const record: InstallRecord = {
       apiVersion: 'dynamoctl.nvidia.com/v1',
