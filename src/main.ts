@@ -13,8 +13,12 @@ export async function run(argv: readonly string[]): Promise<ExitCode> {
   try {
     const program = buildProgram();
     if (argv.length <= 2) {
-      program.outputHelp();
-      return ExitCode.ok;
+      // on a terminal, no arguments means "guide me"; elsewhere, print the usage
+      if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) {
+        program.outputHelp();
+        return ExitCode.ok;
+      }
+      argv = [...argv, 'wizard'];
     }
     await program.parseAsync(argv as string[]);
     return ExitCode.ok;

@@ -14,6 +14,7 @@ import type { StatusCommandOptions } from './commands/status.ts';
 import type { UninstallCommandOptions } from './commands/uninstall.ts';
 import { addChartsOption, addClusterOptions } from './cluster-options.ts';
 import type { BundleOptions } from './commands/bundle.ts';
+import type { WizardCommandOptions } from './commands/wizard.ts';
 
 const EXAMPLES = `
 Examples:
@@ -81,6 +82,34 @@ Examples:
       const { runInstall } = await import('./commands/install.ts');
       await runInstall(opts, globalOptions(command));
     });
+
+  addChartsOption(
+    addClusterOptions(
+      program
+        .command('wizard')
+        .description('a guided install: asks, checks the cluster live, writes a values file and the command that repeats it')
+        .option('-f, --values <file>', 'start from this values file (e.g. one an earlier wizard wrote): its answers are pre-filled')
+        .addHelpText(
+          'after',
+          `
+Asks for the context, the scope (choices the conflict matrix would block are shown disabled, with the
+reason), the namespaces, the release name, the components (existing Grove and Kai are reused), the image
+registry and pull secret (the password is masked and never written to a file), the storage class, and
+optionally the advanced settings. Then runs the preflight checks live and shows them; it does not go on past
+a failed check without an explicit choice. It always writes a values file and prints the equivalent
+"dynamoctl install -f <file> --yes", then offers to run it. "dynamoctl" alone on a terminal starts it too.
+
+Needs a terminal (use install -f elsewhere). Ctrl-C at any prompt exits 130 with nothing changed.
+
+Examples:
+  dynamoctl wizard
+  dynamoctl wizard -f dynamo-values.yaml             # change an earlier answer and re-install`,
+        ),
+    ),
+  ).action(async (opts: WizardCommandOptions, command: Command) => {
+    const { runWizard } = await import('./commands/wizard.ts');
+    await runWizard(opts, globalOptions(command));
+  });
 
   addClusterOptions(
     program

@@ -1,8 +1,9 @@
 /** `dynamoctl install`: flags → InstallOptions → the pipeline; the result as a summary or JSON. */
 import { resolveValues, userOverrides } from '../../config/resolve.ts';
 import { UserError } from '../../errors.ts';
-import { installPlatform } from '../../install/install.ts';
-import { preflightChecks } from '../../checks/preflight.ts';
+import { installPlatform, type InstallSummary } from '../../install/install.ts';
+import { shellQuote } from '../../wizard/answers.ts';
+import { preflightChecks, UNSKIPPABLE_CHECKS } from '../../checks/preflight.ts';
 import { checkPrinter } from '../../ui/checks.ts';
 import { createProgress } from '../../ui/progress.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
@@ -23,7 +24,7 @@ export function parseSkipChecks(raw: readonly string[]): { id: string; reason: s
     const reason = eq === -1 ? '' : entry.slice(eq + 1).trim();
     if (!ids.includes(id)) throw new UserError(`--skip-check ${id}: no such check`, { hint: `checks: ${ids.join(', ')}` });
     if (!reason) throw new UserError(`--skip-check ${id}: a reason is required (it is recorded)`, { hint: `--skip-check ${id}="why it is safe here"` });
-    if (['kubeconfig', 'api-reachable', 'authenticated', 'operator-conflicts'].includes(id)) {
+    if (UNSKIPPABLE_CHECKS.includes(id)) {
       throw new UserError(`--skip-check ${id}: this check cannot be skipped`, { hint: 'resolve what it reports instead' });
     }
     return { id, reason };
@@ -49,11 +50,16 @@ export async function runInstall(opts: InstallCommandOptions, global: GlobalOpti
       for (const r of failed) process.stderr.write(printer.result(r));
     },
   });
-  const verb = opts.dryRun ? 'Would install' : summary.upgrade ? 'Upgraded' : 'Installed';
   if (output === 'json') {
     process.stdout.write(`${JSON.stringify({ event: 'result', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, upgrade: summary.upgrade, record: summary.record })}\n`);
-  } else {
-    progress.info(`\n${verb} Dynamo platform as release ${summary.release} in ${summary.namespace} (${summary.scope === 'cluster' ? 'cluster-wide' : 'namespace-restricted'}).`);
-    if (!opts.dryRun) progress.info(`Check it with: dynamoctl status --release ${summary.release} -n ${summary.namespace}`);
-  }
+  } else for (const line of installedLines(summary, opts.dryRun === true)) progress.info(line);
+}
+
+/** The closing lines of an install for people (install and the wizard). */
+export function installedLines(summary: InstallSummary, dryRun: boolean, context?: string): string[] {
+  const verb = dryRun ? 'Would install' : summary.upgrade ? 'Upgraded' : 'Installed';
+  return [
+    `\n${verb} Dynamo platform as release ${summary.release} in ${summary.namespace} (${summary.scope === 'cluster' ? 'cluster-wide' : 'namespace-restricted'}).`,
+    ...(dryRun ? [] : [`Check it with: dynamoctl status --release ${summary.release} -n ${summary.namespace}${context ? ` --context ${shellQuote(context)}` : ''}`]),
+  ];
 }
