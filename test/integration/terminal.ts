@@ -9,8 +9,11 @@ import { join } from 'node:path';
 const SERVER = `dynamoctl-test-${process.pid}`;
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+// UTF-8 whatever the machine's locale: prompts draw ✔ and ❯, and tests read them back
+const TMUX_ENV = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+
 function tmux(args: string[]): string {
-  const r = spawnSync('tmux', ['-L', SERVER, ...args], { encoding: 'utf8' });
+  const r = spawnSync('tmux', ['-u', '-L', SERVER, ...args], { encoding: 'utf8', env: TMUX_ENV });
   if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr || r.error?.message}`);
   return r.stdout;
 }
@@ -77,6 +80,6 @@ export class Terminal {
   }
 
   close(): void {
-    spawnSync('tmux', ['-L', SERVER, 'kill-session', '-t', this.name]);
+    spawnSync('tmux', ['-u', '-L', SERVER, 'kill-session', '-t', this.name], { env: TMUX_ENV });
   }
 }

@@ -16,7 +16,7 @@ const env = installEnvironment('wizard');
 const terminals: Terminal[] = [];
 afterAll(() => terminals.forEach((t) => t.close()));
 
-const terminalEnv = (): Record<string, string> => ({ ...(cluster().helmEnv as Record<string, string>), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color' });
+const terminalEnv = (): Record<string, string> => ({ ...(cluster().helmEnv as Record<string, string>), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' });
 
 function start(name: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Terminal {
   const t = Terminal.start(name, [process.execPath, cliPath, ...args], { cwd, env: { ...terminalEnv(), ...extraEnv } });
