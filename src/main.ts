@@ -42,6 +42,13 @@ async function printErrorReport(report: ErrorReport, argv: readonly string[]): P
 }
 
 export async function main(): Promise<void> {
+  // a reader that went away (dynamoctl values | head) ends the output, not with a stack trace
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(ExitCode.ok);
+    });
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       process.stderr.write(`\ninterrupted (${signal}): cleaning up; re-run the same command to finish\n`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { runCli } from '../helpers/cli.ts';
+import { spawnSync } from 'node:child_process';
+import { cliPath, runCli } from '../helpers/cli.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -36,6 +37,14 @@ describe('dynamoctl (whole process)', () => {
     const r = runCli([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: dynamoctl');
+  });
+
+  it('stops quietly when the reader of its output is gone (dynamoctl values | true)', () => {
+    // `true` exits without reading, long before node has started: every write meets a closed pipe
+    for (const args of ['values', '--help', 'render']) {
+      const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cliPath}" ${args} | true`], { encoding: 'utf8' });
+      expect(r.stderr, args).toBe('');
+    }
   });
 
   it('rejects an unknown command with a suggestion, exit 2 and no stack trace', () => {
