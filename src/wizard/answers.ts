@@ -46,8 +46,8 @@ export interface Answers {
 /** What the wizard learns from the cluster before asking (cluster/ fetches it). */
 export interface ClusterFacts {
   operators: ExistingOperator[];
-  /** StorageClass names, and which one is the default. */
-  storageClasses: { name: string; isDefault: boolean }[];
+  /** StorageClass names, and which one is the default; undefined when the user may not list them. */
+  storageClasses: { name: string; isDefault: boolean }[] | undefined;
   groveInstalled: boolean;
   kaiInstalled: boolean;
   /** Lists the user could not read: conflict answers are then incomplete, and the wizard says so. */
@@ -242,6 +242,8 @@ export function judgeInstall(planned: PlannedOperator, operators: readonly Exist
 
 /** The StorageClass choices: every class (the default first and marked), and turning persistence off. */
 export function storageChoices(classes: ClusterFacts['storageClasses']): { value: StorageAnswer; name: string; description: string }[] {
+  const off = { value: { mode: 'off' } as StorageAnswer, name: 'No persistence', description: 'NATS and etcd keep their data in the pod: lost when the pod restarts (tests and demos only)' };
+  if (!classes) return [{ value: { mode: 'default' }, name: 'The cluster default', description: 'you may not list StorageClasses; the check reports whether a default exists' }, off];
   const sorted = [...classes].sort((x, y) => Number(y.isDefault) - Number(x.isDefault) || x.name.localeCompare(y.name));
   return [
     ...sorted.map((c) => ({
@@ -249,7 +251,7 @@ export function storageChoices(classes: ClusterFacts['storageClasses']): { value
       name: c.isDefault ? `${c.name} (the cluster default)` : c.name,
       description: c.isDefault ? 'volumes use the default StorageClass; the values file names none, so it follows the cluster' : `volumes use StorageClass ${c.name}`,
     })),
-    { value: { mode: 'off' }, name: 'No persistence', description: 'NATS and etcd keep their data in the pod: lost when the pod restarts (tests and demos only)' },
+    off,
   ];
 }
 

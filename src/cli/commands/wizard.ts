@@ -38,13 +38,13 @@ const DEFAULT_FILE = 'dynamo-values.yaml';
 async function readFacts(kube: Kube): Promise<ClusterFacts> {
   const [discovery, classes, crds] = await Promise.all([
     discoverOperators(kube),
-    unlessForbidden(storageClasses(kube), []),
+    unlessForbidden(storageClasses(kube)),
     unlessForbidden(crdStatus(kube, [GROVE_CRD, KAI_CRD]), []),
   ]);
   return {
     operators: discovery.operators,
     forbidden: discovery.forbidden,
-    storageClasses: classes ?? [],
+    storageClasses: classes,
     groveInstalled: crds?.some((c) => c.name === GROVE_CRD && c.present) === true,
     kaiInstalled: crds?.some((c) => c.name === KAI_CRD && c.present) === true,
   };

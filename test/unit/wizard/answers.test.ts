@@ -191,6 +191,11 @@ describe('storage choices', () => {
     expect(choices.map((c) => c.name)).toEqual(['standard (the cluster default)', 'slow', 'No persistence']);
     expect(choices.map((c) => c.value)).toEqual([{ mode: 'default' }, { mode: 'class', name: 'slow' }, { mode: 'off' }]);
   });
+
+  it('offer the cluster default when StorageClasses may not be listed, and only no persistence when there are none', () => {
+    expect(storageChoices(undefined).map((c) => c.value)).toEqual([{ mode: 'default' }, { mode: 'off' }]);
+    expect(storageChoices([]).map((c) => c.name)).toEqual(['No persistence']);
+  });
 });
 
 describe('the reproducible result', () => {
