@@ -192,7 +192,8 @@ export function validateDuration(value: string): Validation {
 export function validateImage(value: string): Validation {
   if (!value) return true;
   if (/\s/.test(value)) return 'no spaces';
-  if (/:[\w.-]+$/.test(value) && !/:\d+\//.test(value.slice(value.lastIndexOf(':')))) return 'the repository only; the tag is the next question';
+  // a colon after the last "/" is a tag (one before it is a registry port)
+  if (value.slice(value.lastIndexOf('/') + 1).includes(':')) return 'the repository only; the tag is the next question';
   return true;
 }
 

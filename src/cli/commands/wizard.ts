@@ -5,12 +5,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createCheckContext } from '../../checks/context.ts';
-import { preflightChecks, UNSKIPPABLE_CHECKS } from '../../checks/preflight.ts';
+import { GROVE_CRD, KAI_CRD, preflightChecks, UNSKIPPABLE_CHECKS } from '../../checks/preflight.ts';
 import { runChecks } from '../../checks/runner.ts';
 import type { CheckResult } from '../../checks/types.ts';
 import { Kube, unlessForbidden } from '../../cluster/client.ts';
 import { crdStatus, discoverOperators, dockerRegistrySecrets, storageClasses } from '../../cluster/discovery.ts';
-import { GROVE_CRD, KAI_CRD } from '../../checks/preflight.ts';
 import { resolveValues } from '../../config/resolve.ts';
 import { parseValuesFile, valuesToYaml } from '../../config/values-file.ts';
 import type { Values } from '../../config/values-schema.ts';
@@ -91,12 +90,14 @@ export async function runWizard(opts: WizardCommandOptions, global: GlobalOption
 
   let answers: Answers;
   let values: Values;
+  let tree: Record<string, unknown>;
   let skipChecks: { id: string; reason: string }[] = [];
   let installable = true;
   for (;;) {
     answers = await askAnswers(env, prefill);
     prefill = answers;
-    values = await withBundleCharts(resolveValues({ defaults, files: [{ source: 'the wizard answers', values: valuesFromAnswers(answers, base) }], sets: [] }), opts);
+    tree = valuesFromAnswers(answers, base);
+    values = await withBundleCharts(resolveValues({ defaults, files: [{ source: 'the wizard answers', values: tree }], sets: [] }), opts);
     const failed = await preflight(values, answers, access, global.color, notes.say);
     if (!failed.length) break;
     const skippable = failed.every((r) => !UNSKIPPABLE_CHECKS.includes(r.id));
@@ -113,7 +114,7 @@ export async function runWizard(opts: WizardCommandOptions, global: GlobalOption
 
   const file = await askValuesFile(out, opts.values ?? DEFAULT_FILE, existsSync);
   const command = installCommand(file, answers, { kubeconfig: global.kubeconfig, skipChecks });
-  writeFileSync(file, valuesFileHeader(command, new Date()) + valuesToYaml(valuesFromAnswers(answers, base)), { mode: 0o644 });
+  writeFileSync(file, valuesFileHeader(command, new Date()) + valuesToYaml(tree), { mode: 0o644 });
   notes.written(file, command, pullSecretCommand(answers));
   if (!installable) {
     notes.warn(`Not installed: fix what the checks report, then run the command above (or dynamoctl wizard -f ${file}).`);
@@ -128,7 +129,7 @@ export async function runWizard(opts: WizardCommandOptions, global: GlobalOption
   const printer = checkPrinter({ tty: true, color: global.color });
   const summary = await installPlatform({
     values,
-    overrides: valuesFromAnswers(answers, base),
+    overrides: tree,
     target: { ...access.target, context: answers.context },
     helm: { ...access.helm, context: answers.context },
     progress,
