@@ -116,5 +116,13 @@ export async function readValuesInput(raw: RawValuesOptions, namespace: string |
     grove: raw.grove,
     kai: raw.kai,
   };
-  return { defaults: await readDefaults(), files, sets, readSetFile: (path) => readInputFile(path, '--set-file', once), flags };
+  return {
+    defaults: await readDefaults(),
+    files,
+    sets,
+    readSetFile: (path) => readInputFile(path, '--set-file', once),
+    flags,
+    // a warning, not data: stderr, so stdout stays the command's output
+    warn: (line) => void process.stderr.write(`warning: ${line}\n`),
+  };
 }

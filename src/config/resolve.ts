@@ -9,14 +9,17 @@
  *   7. dedicated flags: --scope, --target-namespace, --release, -n, --operator-image/--operator-tag,
  *      --image-pull-secret, --registry, --[no-]nats/etcd/grove/kai
  * Maps merge key by key; lists and scalars replace. `null` unsets: in sections dynamoctl owns the default
- * comes back, in subchart sections the null goes to helm, which drops the chart's default.
+ * comes back (a key without a default is dropped), in subchart sections the null goes to helm, which drops
+ * the chart's default.
  * Then: targetNamespace defaults to the install namespace.
+ * Upstream keys dynamoctl accepts but ignores (ignored-keys.ts) earn one warning when a user layer sets them.
  */
 import { UserError } from '../errors.ts';
 import { HELM_SET_ORDER, applySetFlag, type SetFlag } from './set-flags.ts';
 import { checkSchema, formatPath, type PathSegment } from './schema.ts';
 import { valuesSchema, type Values } from './values-schema.ts';
 import { checkValueRules } from './rules.ts';
+import { ignoredKeysSet, ignoredKeysWarning } from './ignored-keys.ts';
 
 type Tree = Record<string, unknown>;
 
@@ -55,6 +58,11 @@ export interface ValuesInput {
   /** Reads a file named by --set-file (the CLI's I/O, injected so this module stays pure). */
   readSetFile?: (path: string) => string;
   flags?: ValueFlags;
+  /**
+   * Receives the one warning line (no "warning: " prefix) when the user's layers set upstream keys
+   * dynamoctl ignores; called at most once, and only when the values are valid. Absent: no warning.
+   */
+  warn?: (line: string) => void;
 }
 
 /** The dedicated flags as one more layer, each key remembering the flag that set it. */
@@ -99,13 +107,18 @@ export function mergeValues(base: Tree, overlay: Tree): Tree {
 
 const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Where dynamoctl owns the keys, an unset (null) key takes its default again. */
+/** Where dynamoctl owns the keys, an unset (null) key takes its default again; one without a default goes. */
 function restoreOwnedDefaults(values: Tree, defaults: Tree): Tree {
   const fill = (value: unknown, fallback: unknown): unknown => {
     if (value === null || value === undefined) return fallback;
-    if (isTree(value) && isTree(fallback)) {
-      const out: Tree = { ...value };
-      for (const [k, v] of Object.entries(fallback)) out[k] = fill(value[k], v);
+    if (isTree(value)) {
+      const base = isTree(fallback) ? fallback : {};
+      const out: Tree = {};
+      for (const [k, v] of Object.entries(value)) {
+        const filled = fill(v, base[k]);
+        if (filled !== undefined) out[k] = filled;
+      }
+      for (const [k, v] of Object.entries(base)) if (!(k in out)) out[k] = v;
       return out;
     }
     return value;
@@ -156,6 +169,10 @@ export function resolveValues(input: ValuesInput): Values {
   if (!restriction.targetNamespace) restriction.targetNamespace = merged.dynamoctl.namespace;
   const ruleProblems = checkValueRules(merged);
   if (ruleProblems.length) throw invalidValues(ruleProblems);
+  if (input.warn) {
+    const warning = ignoredKeysWarning(ignoredKeysSet(layers.slice(1).map((layer) => layer.values)));
+    if (warning) input.warn(warning);
+  }
   return merged;
 }
 

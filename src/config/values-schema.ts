@@ -1,6 +1,8 @@
 /**
  * The values schema, as data, and the TypeScript view of validated values. Mirrors templates/values.yaml:
  * `dynamoctl` and `dynamo-operator` are closed (we own them), the subchart sections are open.
+ * Every key of the upstream 0.8.1 chart's values files, and every key its templates read, is accepted;
+ * those dynamoctl does not act on are listed in ignored-keys.ts (a warning names them when set).
  */
 import { any, arr, bool, duration, int, map, obj, str, type Schema } from './schema.ts';
 
@@ -15,6 +17,7 @@ const subdomain = (): Schema => str({ pattern: DNS1123_SUBDOMAIN, patternHint: '
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern refuses
 const token = (): Schema => str({ pattern: /^[^\s\u0000-\u001f]+$/, patternHint: 'a single word without spaces or control characters' });
 const pullSecrets = (): Schema => arr(obj({ name: subdomain() }));
+const pullPolicy = (): Schema => str({ enum: ['Always', 'IfNotPresent', 'Never'] });
 const image = (extra: Record<string, Schema> = {}): Schema => obj({ repository: token(), tag: str({ pattern: /^[\w][\w.-]{0,127}$/, patternHint: 'an image tag' }), ...extra });
 const chartSource = (): Schema =>
   obj({
@@ -24,8 +27,8 @@ const chartSource = (): Schema =>
     path: str(),
     plainHttp: bool(),
   });
-const container = (): Schema =>
-  obj({ args: arr(str()), image: image({ imagePullPolicy: str({ enum: ['Always', 'IfNotPresent', 'Never'] }) }), resources: any('object'), containerSecurityContext: any('object') });
+const container = (imageExtra: Record<string, Schema> = {}): Schema =>
+  obj({ args: arr(str()), image: image({ imagePullPolicy: pullPolicy(), ...imageExtra }), resources: any('object'), containerSecurityContext: any('object') });
 
 export const valuesSchema: Schema = obj(
   {
@@ -49,6 +52,8 @@ export const valuesSchema: Schema = obj(
       kubernetesClusterDomain: subdomain(),
       imagePullSecrets: pullSecrets(),
       istioVirtualServiceEnabled: bool(),
+      // ignored (ignored-keys.ts): read only by a chart helper no template includes
+      serviceAccount: obj({ create: bool(), name: subdomain() }),
       namespaceRestriction: obj({ enabled: bool(), targetNamespace: label(), lease: obj({ duration: duration(), renewInterval: duration() }) }),
       controllerManager: obj({
         replicas: int(0, 100),
@@ -57,7 +62,8 @@ export const valuesSchema: Schema = obj(
         serviceAccount: obj({ annotations: map(str()) }),
         leaderElection: obj({ id: token(), namespace: label() }),
         kubeRbacProxy: container(),
-        manager: container(),
+        // pullPolicy: in the chart's values, read by no template (ignored)
+        manager: container({ pullPolicy: pullPolicy() }),
       }),
       dynamo: obj({
         components: obj({ serviceAccount: obj({ annotations: map(str()) }) }),
@@ -68,6 +74,8 @@ export const valuesSchema: Schema = obj(
         ingress: obj({ enabled: bool(), className: subdomain(), tlsSecretName: subdomain() }),
         istio: obj({ enabled: bool(), gateway: token() }),
         ingressHostSuffix: subdomain(),
+        // the chart's DYNAMO_INGRESS_SUFFIX (ingressHostSuffix is the --ingress-host-suffix flag)
+        dynamoIngressSuffix: subdomain(),
         virtualServiceSupportsHTTPS: bool(),
         metrics: obj({ prometheusEndpoint: str({ pattern: /^https?:\/\/[^\s]+$/, patternHint: 'an http(s) URL' }) }),
         mpiRun: obj({
@@ -84,8 +92,12 @@ export const valuesSchema: Schema = obj(
         failurePolicy: str({ enum: ['Fail', 'Ignore'] }),
         timeoutSeconds: int(1, 30),
         namespaceSelector: any('object'),
-        certManager: obj({ enabled: bool() }),
-        certGenerator: obj({ image: image() }),
+        certManager: obj({
+          enabled: bool(),
+          certificate: obj({ duration: duration(), renewBefore: duration(), rootCA: obj({ duration: duration(), renewBefore: duration() }) }),
+        }),
+        // ignored: the image of the chart's certificate Jobs
+        certGenerator: obj({ image: image({ pullPolicy: pullPolicy() }) }),
       }),
     }),
     nats: obj({ enabled: bool() }, true),
@@ -94,6 +106,8 @@ export const valuesSchema: Schema = obj(
     'kai-scheduler': obj({ enabled: bool() }, true),
     // The platform chart's global section: passed through.
     global: any('object'),
+    // Read only by the platform chart's NOTES.txt (no such subchart in 0.8.1): accepted, ignored.
+    'dynamo-api-store': any('object'),
   },
   false,
 );
@@ -114,6 +128,8 @@ export interface ImageValues {
   repository: string;
   tag: string;
   imagePullPolicy?: string;
+  /** The chart's spelling, accepted and ignored (ignored-keys.ts). */
+  pullPolicy?: string;
 }
 export interface ContainerValues {
   args: string[];
@@ -135,6 +151,8 @@ export interface OperatorValues {
   kubernetesClusterDomain: string;
   imagePullSecrets: { name: string }[];
   istioVirtualServiceEnabled: boolean;
+  /** Accepted, ignored (ignored-keys.ts). */
+  serviceAccount?: { create?: boolean; name?: string };
   namespaceRestriction: { enabled: boolean; targetNamespace: string; lease: { duration: string; renewInterval: string } };
   controllerManager: {
     replicas: number;
@@ -154,9 +172,15 @@ export interface OperatorValues {
     ingress: { enabled: boolean; className: string; tlsSecretName: string };
     istio: { enabled: boolean; gateway: string };
     ingressHostSuffix: string;
+    /** DYNAMO_INGRESS_SUFFIX; templates/values.yaml has no default for it, so possibly absent. */
+    dynamoIngressSuffix?: string;
     virtualServiceSupportsHTTPS: boolean;
     metrics: { prometheusEndpoint: string };
-    mpiRun: { secretName: string; sshKeygen: { enabled: boolean } };
+    mpiRun: {
+      secretName: string;
+      /** Only `enabled` is acted on; the rest is accepted, ignored (ignored-keys.ts). */
+      sshKeygen: { enabled: boolean; keygenImage?: string; kubectlImage?: string; tolerations?: unknown[]; affinity?: Record<string, unknown> | unknown[] };
+    };
   };
   metricsService: { type: string; ports: unknown[]; enabled?: boolean };
   webhook: {
@@ -167,7 +191,12 @@ export interface OperatorValues {
     failurePolicy: string;
     timeoutSeconds: number;
     namespaceSelector: Record<string, unknown>;
-    certManager: { enabled: boolean };
+    certManager: {
+      enabled: boolean;
+      certificate: { duration: string; renewBefore: string; rootCA: { duration: string; renewBefore: string } };
+    };
+    /** Accepted, ignored (ignored-keys.ts). */
+    certGenerator?: { image: ImageValues };
   };
 }
 
@@ -187,4 +216,6 @@ export interface Values {
   grove: { enabled: boolean } & Record<string, unknown>;
   'kai-scheduler': { enabled: boolean } & Record<string, unknown>;
   global?: Record<string, unknown>;
+  /** Accepted, ignored (ignored-keys.ts). */
+  'dynamo-api-store'?: Record<string, unknown>;
 }

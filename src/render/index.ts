@@ -4,9 +4,11 @@
  */
 import type { Values } from '../config/values-schema.ts';
 import { objectKey, type KubeObject } from './k8s-types.ts';
-import { deployment, kaiQueues, namespaceOnly, podMonitors, rbacObjects, renderContext, secretObjects, services, webhookObjects, type ClusterFacts, type Material } from './operator.ts';
+import { namespaceOnly, renderContext, type ClusterFacts, type Material } from './context.ts';
+import { deployment, kaiQueues, podMonitors, secretObjects, services, webhookObjects } from './operator.ts';
+import { rbacObjects } from './rbac.ts';
 
-export type { ClusterFacts, Material } from './operator.ts';
+export type { ClusterFacts, Material } from './context.ts';
 
 /** Apply order: what others reference comes first (istio's install order, by kind). */
 export const KIND_ORDER = [
@@ -46,7 +48,7 @@ export function renderManifests(values: Values, facts: ClusterFacts, material: M
     deployment(ctx),
     ...webhookObjects(ctx, material),
     ...podMonitors(ctx, facts),
-    ...kaiQueues(ctx),
+    ...kaiQueues(ctx, facts),
   ];
   // --namespace-only: nothing cluster-scoped (the webhook is already off)
   if (namespaceOnly(values)) objects.splice(0, objects.length, ...objects.filter((o) => o.metadata.namespace !== undefined));

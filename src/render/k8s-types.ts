@@ -23,6 +23,7 @@ export interface V1PolicyRule {
   resources?: string[];
   verbs: string[];
   nonResourceURLs?: string[];
+  resourceNames?: string[];
 }
 
 export interface Subject {

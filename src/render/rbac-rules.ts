@@ -1,5 +1,6 @@
 /**
- * RBAC rules, as data, following the 0.8 operator chart. The manager role keeps the chart's wildcard rule
+ * RBAC rules, as data: the same permissions as the 0.8.1 operator chart (the conformance test compares
+ * them as sets with the upstream render). The manager role keeps the chart's wildcard rule
  * (the 0.8 operator creates arbitrary objects for its components): cluster-admin when cluster-wide, the
  * namespace's admin when restricted. Everything else is narrow.
  */
@@ -16,7 +17,7 @@ export function managerRules(opts: { istio: boolean }): V1PolicyRule[] {
     rule([''], ['configmaps', 'events', 'persistentvolumeclaims', 'pods', 'secrets', 'serviceaccounts', 'services'], ALL),
     rule(['*'], ['*'], ['*']),
     rule(['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ALL),
-    rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], READ),
+    rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ALL),
     rule(['apps'], ['deployments', 'statefulsets'], ALL),
     rule(['autoscaling'], ['horizontalpodautoscalers'], ALL),
     rule(['batch'], ['cronjobs', 'jobs'], ALL),
@@ -28,7 +29,8 @@ export function managerRules(opts: { istio: boolean }): V1PolicyRule[] {
     rule(['leaderworkerset.x-k8s.io'], ['leaderworkersets'], ALL),
     rule(['networking.k8s.io'], ['ingressclasses', 'ingresses', 'networkpolicies'], ALL),
     rule(['nvidia.com'], DYNAMO_KINDS, ALL),
-    rule(['nvidia.com'], DYNAMO_KINDS.map((k) => `${k}/finalizers`), ['update']),
+    // the scaling adapter has no finalizer
+    rule(['nvidia.com'], DYNAMO_KINDS.filter((k) => k !== 'dynamographdeploymentscalingadapters').map((k) => `${k}/finalizers`), ['update']),
     rule(['nvidia.com'], DYNAMO_KINDS.map((k) => `${k}/status`), ['get', 'patch', 'update']),
     rule(['rbac.authorization.k8s.io'], ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'], ALL),
     rule(['scheduling.run.ai'], ['queues'], ['get', 'list']),
@@ -49,7 +51,12 @@ export const proxyRules: V1PolicyRule[] = [
   rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
 ];
 
-export const plannerRules: V1PolicyRule[] = [rule(['nvidia.com'], ['dynamocomponentdeployments', 'dynamographdeployments'], ['create', 'get', 'list', 'patch', 'update'])];
+export const plannerRules: V1PolicyRule[] = [
+  rule(['nvidia.com'], ['dynamocomponentdeployments', 'dynamographdeployments'], ['create', 'get', 'list', 'patch', 'update']),
+  rule(['nvidia.com'], ['dynamographdeploymentscalingadapters/scale'], ['patch']),
+  rule(['discovery.k8s.io'], ['endpointslices'], READ),
+  rule(['nvidia.com'], ['dynamoworkermetadatas'], ALL),
+];
 
 export const profilingRules: V1PolicyRule[] = [
   rule([''], ['configmaps'], ['create', 'delete', 'get', 'patch', 'update']),
@@ -59,6 +66,12 @@ export const profilingRules: V1PolicyRule[] = [
   rule([''], ['pods/log'], ['get']),
 ];
 
-export const profilingNodeRules: V1PolicyRule[] = [rule([''], ['nodes'], READ)];
+/** Cluster-wide, profiling jobs also read nodes (GPU inventory). */
+export const clusterProfilingRules: V1PolicyRule[] = [...profilingRules, rule([''], ['nodes'], READ)];
+
+/** The operator reads its webhook certificate, and nothing else among the namespace's Secrets. */
+export const certReaderRules = (secretName: string): V1PolicyRule[] => [{ apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: READ }];
+
+export const metricsReaderRules: V1PolicyRule[] = [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }];
 
 export const queueReaderRules: V1PolicyRule[] = [rule(['scheduling.run.ai'], ['queues'], ['get', 'list'])];

@@ -22,7 +22,6 @@ const values = (flags: ValueFlags = {}, yaml?: string): Values =>
 
 const DEFAULT_IMAGES = [
   'bitnamilegacy/etcd:3.5.18-debian-12-r5',
-  'gcr.io/kubebuilder/kube-rbac-proxy:v0.15.0',
   'ghcr.io/nvidia/grove/grove-operator:v0.1.0-alpha.3',
   'ghcr.io/nvidia/kai-scheduler/podgrouper:v0.9.4',
   'ghcr.io/nvidia/kai-scheduler/scheduler:v0.9.4',
@@ -30,6 +29,7 @@ const DEFAULT_IMAGES = [
   'natsio/nats-server-config-reloader:0.16.0',
   'nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.8.1',
   'python:3.12-slim',
+  'registry.k8s.io/kubebuilder/kube-rbac-proxy:v0.15.0',
 ];
 
 /** The manifest a bundle of the default pins would have. */
@@ -63,7 +63,7 @@ describe('bundleImages', () => {
     expect(custom).toContain('my.registry/dynamo/operator:dev-1');
     expect(custom.filter((i) => i.includes('kubernetes-operator'))).toEqual([]);
     const proxy = values({}, 'dynamo-operator:\n  controllerManager:\n    kubeRbacProxy:\n      image:\n        tag: ""\n');
-    expect(bundleImages(proxy, '0.8.1')).toContain('gcr.io/kubebuilder/kube-rbac-proxy:0.8.1');
+    expect(bundleImages(proxy, '0.8.1')).toContain('registry.k8s.io/kubebuilder/kube-rbac-proxy:0.8.1');
   });
 
   it('takes the debugger image from dynamo.internalImages.debugger, and drops duplicates', () => {
@@ -110,7 +110,7 @@ describe('bundleManifest and images.txt', () => {
     expect(text).toContain('nats:2.10.21-alpine  ->  mirror.example.com:5000/dynamo/nats:2.10.21-alpine');
     expect(text).toContain('--registry');
     expect(imagesText(DEFAULT_IMAGES, '')).toContain('->  <mirror>/nvidia/ai-dynamo/kubernetes-operator:0.8.1');
-    expect(text.endsWith('python:3.12-slim\n')).toBe(true);
+    expect(text.endsWith('registry.k8s.io/kubebuilder/kube-rbac-proxy:v0.15.0\n')).toBe(true);
   });
 });
 
