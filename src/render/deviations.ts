@@ -105,7 +105,7 @@ export const DEVIATIONS: readonly Deviation[] = [
   },
   {
     id: 'hook-objects',
-    object: { kind: '*', hook: true },
+    object: { kind: ['Job', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'], hook: true },
     path: '',
     upstream: 'object',
     dynamoctl: ABSENT,
@@ -135,6 +135,16 @@ export const DEVIATIONS: readonly Deviation[] = [
     upstream: '*',
     dynamoctl: ABSENT,
     reason: 'The chart creates the Kai queues as post-install hooks; dynamoctl applies them as ordinary objects of the install (helm hooks mean nothing outside helm).',
+  },
+  {
+    id: 'kai-queues-only-with-kai',
+    object: { kind: 'Queue' },
+    path: '',
+    upstream: 'object',
+    dynamoctl: ABSENT,
+    reason:
+      'The chart creates the dynamo and dynamo-default queues whenever the cluster serves the Kai API and they do not exist yet; dynamoctl creates them when it installs Kai with the platform, and leaves the queues of a Kai someone else runs to them.',
+    noUpstreamCase: true,
   },
   {
     id: 'managed-by',
@@ -177,7 +187,7 @@ const code = (s: string): string => (s === ABSENT || s === 'object' ? s : `\`${s
 export function deviationsMarkdown(table: readonly Deviation[] = DEVIATIONS): string {
   const rows = table.map((d) => {
     const kinds = typeof d.object.kind === 'string' ? d.object.kind : d.object.kind.join(', ');
-    const object = `${d.object.hook ? 'helm hook objects' : kinds === '*' ? 'every object' : kinds}${d.object.name ? ` \`${d.object.name}\`` : ''}`;
+    const object = `${kinds === '*' ? 'every object' : kinds}${d.object.hook ? ' (helm hooks)' : ''}${d.object.name ? ` \`${d.object.name}\`` : ''}`;
     const field = d.path ? `\`${d.path}\`` : 'the object';
     const shown = d.noUpstreamCase ? `${d.reason} (Not in the reference cases.)` : d.reason;
     return `| ${cell(object)} | ${cell(field)} | ${cell(code(d.upstream))} | ${cell(code(d.dynamoctl))} | ${cell(shown)} |`;

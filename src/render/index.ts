@@ -48,7 +48,7 @@ export function renderManifests(values: Values, facts: ClusterFacts, material: M
     deployment(ctx),
     ...webhookObjects(ctx, material),
     ...podMonitors(ctx, facts),
-    ...kaiQueues(ctx, facts),
+    ...kaiQueues(ctx),
   ];
   // --namespace-only: nothing cluster-scoped (the webhook is already off)
   if (namespaceOnly(values)) objects.splice(0, objects.length, ...objects.filter((o) => o.metadata.namespace !== undefined));

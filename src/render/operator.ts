@@ -288,9 +288,9 @@ export function podMonitors(ctx: RenderContext, facts: ClusterFacts): KubeObject
   }));
 }
 
-/** The Kai queues Dynamo schedules into: when Kai comes with the platform or the cluster already serves its API. */
-export function kaiQueues(ctx: RenderContext, facts: ClusterFacts): KubeObject[] {
-  if (!ctx.values['kai-scheduler'].enabled && !facts.apiVersions.includes('scheduling.run.ai/v2')) return [];
+/** The Kai queues Dynamo schedules into, when Kai comes with the platform (a Kai someone else runs keeps its own queues). */
+export function kaiQueues(ctx: RenderContext): KubeObject[] {
+  if (!ctx.values['kai-scheduler'].enabled) return [];
   const resources = Object.fromEntries(['cpu', 'gpu', 'memory'].map((r) => [r, { quota: -1, limit: -1, overQuotaWeight: 1 }]));
   return [
     { apiVersion: 'scheduling.run.ai/v2', kind: 'Queue', metadata: meta(ctx, 'dynamo-default', 'unlabelled'), spec: { resources } },

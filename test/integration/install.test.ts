@@ -70,10 +70,10 @@ describe('a cluster-wide install', () => {
   });
 
   it('reports drift in status and restores it on the next install', () => {
-    kubectlOk(['delete', 'service', `${release}-dynamo-operator-metrics-service`, '-n', ns]);
+    kubectlOk(['delete', 'serviceaccount', `${release}-dynamo-operator-component`, '-n', ns]);
     const status = dynamoctl(['status', '--release', release, '-n', ns]);
     expect(status.code).toBe(3);
-    expect(status.stdout).toContain(`missing: Service ${ns}/${release}-dynamo-operator-metrics-service`);
+    expect(status.stdout).toContain(`missing: ServiceAccount ${ns}/${release}-dynamo-operator-component`);
     expect(dynamoctl(['install', '--release', release, '-n', ns, '--yes', '--set', 'dynamo-operator.webhook.enabled=false']).code).toBe(0);
     expect(dynamoctl(['status', '--release', release, '-n', ns]).code).toBe(0);
   });

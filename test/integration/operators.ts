@@ -23,21 +23,12 @@ export interface OperatorSpec {
 
 const APPLIED_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment']);
 
-/** The chart's labels instead of ours, and its two RBAC quirks. */
+/** dynamoctl renders the chart's objects (the conformance test holds it to that); helm's labels instead of ours. */
 function asHelmChart(o: KubeObject, release: string, namespace: string): KubeObject {
   const labels = { ...o.metadata.labels };
   delete labels['dynamoctl.nvidia.com/release-namespace'];
-  Object.assign(labels, { 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': `dynamo-operator-${DYNAMO_PLATFORM_VERSION}`, release });
-  const out: KubeObject = { ...o, metadata: { ...o.metadata, labels, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } } };
-  // quirk: the namespace-mode proxy RoleBinding points at a ClusterRole
-  if (o.kind === 'RoleBinding' && o.metadata.name.endsWith('-proxy-rolebinding')) out.roleRef = { ...(o.roleRef as object), kind: 'ClusterRole' };
-  // quirk: the profiling-nodes ClusterRole/Binding carry no namespace in their name
-  if (o.metadata.name.endsWith(`-${namespace}-dgdr-profiling-nodes`)) {
-    const name = o.metadata.name.replace(`-${namespace}-dgdr-profiling-nodes`, '-dgdr-profiling-nodes');
-    out.metadata = { ...out.metadata, name };
-    if (o.kind === 'ClusterRoleBinding') out.roleRef = { ...(o.roleRef as object), name };
-  }
-  return out;
+  Object.assign(labels, { 'app.kubernetes.io/managed-by': 'Helm', release });
+  return { ...o, metadata: { ...o.metadata, labels, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } } };
 }
 
 export function operatorObjects(spec: OperatorSpec, by: InstalledBy): KubeObject[] {
