@@ -19,6 +19,7 @@ import type { CheckResult } from '../checks/types.ts';
 import { Kube, type KubeTarget } from '../cluster/client.ts';
 import { apiGroupVersions } from '../cluster/discovery.ts';
 import { parseDuration } from '../config/duration.ts';
+import { compareVersions } from '../config/version.ts';
 import { redactValues } from '../config/redact.ts';
 import type { ChartKey, Values } from '../config/values-schema.ts';
 import { InterruptedError, ReportedError, UserError } from '../errors.ts';
@@ -61,14 +62,6 @@ export interface InstallSummary {
   upgrade: boolean;
   plan: Plan;
   record?: InstallRecord;
-}
-
-/** Compares dotted release versions (0.8.1 < 0.10.0; suffixes like .post2 count as a further part). */
-export function compareVersions(a: string, b: string): number {
-  const parts = (v: string): number[] => v.replace(/^v/, '').split(/[.-]/).map((p) => Number.parseInt(p.replace(/\D/g, ''), 10) || 0);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
 }
 
 function describePlan(plan: Plan): string[] {

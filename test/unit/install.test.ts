@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { parseSkipChecks } from '../../src/cli/commands/install.ts';
 import { UserError } from '../../src/errors.ts';
-import { compareVersions } from '../../src/install/install.ts';
+import { compareVersions } from '../../src/config/version.ts';
 import { createProgress } from '../../src/ui/progress.ts';
 
 describe('compareVersions', () => {
@@ -13,7 +13,12 @@ describe('compareVersions', () => {
     ['v0.8.1', '0.8.1', 0],
     ['0.8.1.post2', '0.8.1', 1],
     ['9.9.9', '0.8.1', 1],
+    ['0.9.0-rc1', '0.9.0', -1],
+    ['0.9.0-rc1', '0.9.0-rc2', -1],
+    ['0.9.0', '0.8.1.post2', 1],
+    ['0.8.1.post1', '0.8.1.post2', -1],
   ])('%s vs %s', (a, b, sign) => expect(Math.sign(compareVersions(a, b))).toBe(sign));
+  it('refuses what is not a version', () => expect(() => compareVersions('latest', '0.8.1')).toThrow(/not a version: latest/));
 });
 
 describe('--skip-check', () => {
