@@ -2,7 +2,7 @@
  * The preflight checks of `dynamoctl check` (and, later, of install), in the order they run. Each says
  * what it verifies; cluster checks need the connection checks to pass first.
  */
-import { crdStatus, defaultStorageClasses, discoverOperators, gpuNodes, namespaceExists, servedResources, serverVersion, type OperatorDiscovery } from '../cluster/discovery.ts';
+import { crdStatus, defaultStorageClasses, discoverOperators, findOperatorDeployment, gpuNodes, namespaceExists, servedResources, serverVersion, type OperatorDiscovery } from '../cluster/discovery.ts';
 import { describeOperator, detectConflicts, leftoverCleanupCommand } from '../conflicts/detect.ts';
 import { unlessForbidden } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
@@ -11,6 +11,8 @@ import { registryHost, rewriteRegistry } from '../config/images.ts';
 import type { ChartKey } from '../config/values-schema.ts';
 import { DEFAULT_LEADER_ELECTION_ID } from '../config/rules.ts';
 import { objectPath } from '../render/k8s-types.ts';
+import { COMPONENTS } from '../components/table.ts';
+import { pullSecretWarnings } from '../components/values.ts';
 import type { CheckContext } from './context.ts';
 import { missingPermissions, requiredPermissions, summarisePermissions } from './permissions.ts';
 import type { Check, Outcome } from './types.ts';
@@ -24,8 +26,6 @@ export const DYNAMO_CRDS = [
   'dynamomodels.nvidia.com',
   'dynamoworkermetadatas.nvidia.com',
 ];
-export const GROVE_CRD = 'podcliquesets.grove.io';
-export const KAI_CRD = 'queues.scheduling.run.ai';
 
 const pass = (detail?: string): Outcome => (detail ? { status: 'pass', detail } : { status: 'pass' });
 const fail = (message: string, extra: { hint?: string; details?: string[] } = {}): Outcome => ({ status: 'fail', message, ...extra });
@@ -33,8 +33,9 @@ const fail = (message: string, extra: { hint?: string; details?: string[] } = {}
 /** Facts several checks share, fetched once. */
 export const facts = {
   operators: (ctx: CheckContext): Promise<OperatorDiscovery> => ctx.memo('operators', () => discoverOperators(ctx.kube())),
-  crds: (ctx: CheckContext) => ctx.memo('crds', () => crdStatus(ctx.kube(), [...DYNAMO_CRDS, GROVE_CRD, KAI_CRD])),
+  crds: (ctx: CheckContext) => ctx.memo('crds', () => crdStatus(ctx.kube(), DYNAMO_CRDS)),
   installNamespace: (ctx: CheckContext) => ctx.memo('ns', () => namespaceExists(ctx.kube(), ctx.planned.namespace)),
+  addon: (ctx: CheckContext, key: 'grove' | 'kai-scheduler') => ctx.memo(`addon-${key}`, () => findOperatorDeployment(ctx.kube(), COMPONENTS[key].operator)),
 };
 
 /** Asks whether the user may do one thing (a single SelfSubjectAccessReview). */
@@ -254,10 +255,27 @@ export const preflightChecks: Check[] = [
     hint: 'install --no-grove / --no-kai keeps the existing ones',
     requires: CONNECTION,
     async run(ctx) {
-      const crds = await unlessForbidden(facts.crds(ctx));
-      if (!crds) return { status: 'skip', reason: 'you may not read CustomResourceDefinitions' };
-      const found = [crds.find((c) => c.name === GROVE_CRD)?.present ? 'Grove' : '', crds.find((c) => c.name === KAI_CRD)?.present ? 'Kai' : ''].filter(Boolean);
+      const found: string[] = [];
+      for (const key of ['grove', 'kai-scheduler'] as const) {
+        const where = await facts.addon(ctx, key).catch((error: unknown) => {
+          if (error instanceof ClusterError && error.status === 403) return 'forbidden' as const;
+          throw error;
+        });
+        if (where === 'forbidden') return { status: 'skip', reason: 'you may not list Deployments in every namespace' };
+        if (where) found.push(`${COMPONENTS[key].title} (${COMPONENTS[key].operator?.deployment} in ${where.namespace})`);
+      }
       return pass(found.length ? `found ${found.join(' and ')}; install will reuse ${found.length > 1 ? 'them' : 'it'}` : 'none installed');
+    },
+  },
+  {
+    id: 'subchart-pull-secrets',
+    category: 'images',
+    severity: 'warning',
+    description: 'every enabled subchart can give its pods the install’s image pull secrets',
+    hint: 'make those images pullable without credentials on your registry, or add the secret to the pods’ ServiceAccounts',
+    run(ctx) {
+      const gaps = pullSecretWarnings(ctx.values);
+      return Promise.resolve(gaps.length ? { status: 'fail', message: `${gaps.length} subchart${gaps.length > 1 ? 's' : ''} cannot use the pull secrets everywhere`, details: gaps } : pass());
     },
   },
   {

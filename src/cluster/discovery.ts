@@ -210,3 +210,17 @@ export async function gpuNodes(kube: Kube): Promise<{ nodes: number; gpuNodes: n
 export async function namespaceExists(kube: Kube, name: string): Promise<boolean | undefined> {
   return unlessForbidden(kube.getOptional(`/api/v1/namespaces/${name}`).then((n) => n !== undefined));
 }
+
+/**
+ * Where a component's operator runs (its Deployment, found by name and label in any namespace), or undefined.
+ * Throws ClusterError 403 when the user may not list Deployments cluster-wide (callers decide).
+ */
+export async function findOperatorDeployment(kube: Kube, operator: { deployment: string; labelSelector: string } | undefined): Promise<{ namespace: string; name: string } | undefined> {
+  if (!operator) return undefined;
+  const found = await kube.list<{ metadata: { name: string; namespace: string } }>('/apis/apps/v1/deployments', {
+    labelSelector: operator.labelSelector,
+    fieldSelector: `metadata.name=${operator.deployment}`,
+    metadataOnly: true,
+  });
+  return found[0] ? { namespace: found[0].metadata.namespace, name: found[0].metadata.name } : undefined;
+}

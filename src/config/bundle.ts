@@ -11,17 +11,17 @@
  * Images: a bundle lists every image of every pinned component, whatever the values enable. A bundle is
  * built once and carried across the gap; it must still serve a later `--grove` or `--kai` (or `--no-etcd`
  * then `--etcd`) without a second trip. So `bundleImages` ignores the `enabled` flags: it lists the operator,
- * kube-rbac-proxy, the debugger image the operator hands to its components, and every image of every
- * subchart (SUBCHART_IMAGES, the images of each chart at its pinned version). Not listed: the chart's
- * certificate-generator and SSH-keygen Job images, because dynamoctl generates that material itself and runs
- * no such Job. Images are listed as the values name them (before `--registry`); the mirror path of each is
- * `rewriteRegistry(image, registry)`.
+ * kube-rbac-proxy, the debugger image the operator hands to its components, and the images of every
+ * subchart as `dynamoctl bundle` finds them: rendered from the pulled chart with the install's values (hooks
+ * included), plus the images its operator starts at run time (components table). Not listed: the operator
+ * chart's certificate-generator and SSH-keygen Job images, because dynamoctl generates that material itself
+ * and runs no such Job. Images are listed as the values name them (before `--registry`); the mirror path of
+ * each is `rewriteRegistry(image, registry)`.
  */
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { rewriteRegistry } from './images.ts';
-import { SUBCHART_IMAGES } from './subcharts.ts';
-import type { ChartKey, ChartSource, SubchartKey, Values } from './values-schema.ts';
+import type { ChartKey, ChartSource, Values } from './values-schema.ts';
 
 export const BUNDLE_API_VERSION = 'dynamoctl.nvidia.com/v1';
 export const BUNDLE_KIND = 'Bundle';
@@ -32,7 +32,6 @@ export const BUNDLE_IMAGES_FILE = 'images.txt';
 
 /** Every chart an install may use, in install order (CRDs first). */
 export const CHART_KEYS: readonly ChartKey[] = ['dynamo-crds', 'nats', 'etcd', 'grove', 'kai-scheduler'];
-const SUBCHART_KEYS: readonly SubchartKey[] = ['nats', 'etcd', 'grove', 'kai-scheduler'];
 
 export interface BundleChart {
   /** The chart's name (Chart.yaml). */
@@ -57,21 +56,27 @@ const withTag = (repository: string, tag: string): string => `${repository}:${ta
 
 /**
  * Every image an install with these values may pull, whatever is enabled (see the module header): sorted,
- * unique. The operator and kube-rbac-proxy tags default to the platform version, as in render.
+ * unique. The operator and kube-rbac-proxy tags default to the platform version, as in render;
+ * `subchartImages` are those found by rendering the subcharts.
  */
-export function bundleImages(values: Values, platformVersion: string): string[] {
+export function bundleImages(values: Values, platformVersion: string, subchartImages: readonly string[]): string[] {
   const cm = values['dynamo-operator'].controllerManager;
   const images = [
     withTag(cm.manager.image.repository, cm.manager.image.tag || platformVersion),
     withTag(cm.kubeRbacProxy.image.repository, cm.kubeRbacProxy.image.tag || platformVersion),
     values['dynamo-operator'].dynamo.internalImages.debugger,
-    ...SUBCHART_KEYS.flatMap((key) => SUBCHART_IMAGES[key].images),
+    ...subchartImages,
   ];
   return [...new Set(images)].sort();
 }
 
 /** The manifest for charts fetched into `charts/` (file names only) and the values' images. */
-export function bundleManifest(values: Values, platformVersion: string, charts: Record<ChartKey, { name: string; version: string; fileName: string }>): BundleManifest {
+export function bundleManifest(
+  values: Values,
+  platformVersion: string,
+  charts: Record<ChartKey, { name: string; version: string; fileName: string }>,
+  subchartImages: readonly string[],
+): BundleManifest {
   return {
     apiVersion: BUNDLE_API_VERSION,
     kind: BUNDLE_KIND,
@@ -79,7 +84,7 @@ export function bundleManifest(values: Values, platformVersion: string, charts: 
     charts: Object.fromEntries(
       CHART_KEYS.map((key) => [key, { name: charts[key].name, version: charts[key].version, file: `${BUNDLE_CHARTS_DIR}/${charts[key].fileName}` }]),
     ) as Record<ChartKey, BundleChart>,
-    images: bundleImages(values, platformVersion),
+    images: bundleImages(values, platformVersion, subchartImages),
   };
 }
 

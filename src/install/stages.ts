@@ -4,10 +4,11 @@
  * second run finds the work done and does nothing (or upgrades in place).
  */
 import { unlessForbidden, type Kube } from '../cluster/client.ts';
-import { crdStatus } from '../cluster/discovery.ts';
-import { DYNAMO_CRDS, GROVE_CRD, KAI_CRD } from '../checks/preflight.ts';
+import { crdStatus, findOperatorDeployment } from '../cluster/discovery.ts';
+import { DYNAMO_CRDS } from '../checks/preflight.ts';
+import { COMPONENTS } from '../components/table.ts';
 import { parseDuration } from '../config/duration.ts';
-import { subchartValues } from '../config/subcharts.ts';
+import { subchartValues } from '../components/values.ts';
 import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
 import type { HelmOptions } from '../helm/helm.ts';
 import { recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
@@ -70,7 +71,7 @@ export async function installCrds(kube: Kube, values: Values, helm: HelmOptions,
   return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values);
 }
 
-/** NATS and etcd together, then Grove and Kai together (each reused when already in the cluster). */
+/** NATS and etcd together, then Grove and Kai together (each reused when its operator already runs elsewhere). */
 export async function installSubcharts(kube: Kube, values: Values, helm: HelmOptions, update: (s: string) => void): Promise<HelmReleaseRecord[]> {
   const { release, namespace } = values.dynamoctl;
   const install = async (key: SubchartKey): Promise<HelmReleaseRecord> => {
@@ -79,27 +80,37 @@ export async function installSubcharts(kube: Kube, values: Values, helm: HelmOpt
     if (recovered) update(`${key}: ${recovered}`);
     update(`${key}: helm upgrade --install ${name}`);
     await upgradeInstall({ release: name, namespace, source: values.dynamoctl.charts[key], values: subchartValues(values, key), timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
+    const runtime = COMPONENTS[key].runtimeDeployments;
+    if (runtime.length) {
+      // what the component's operator creates after helm is done: part of the component being ready
+      update(`${key}: waiting for ${runtime.join(', ')}`);
+      await waitForReady(
+        kube,
+        runtime.map((name) => ({ kind: 'Deployment' as const, name, namespace })),
+        { timeoutMs: parseDuration(values.dynamoctl.timeouts.helm) ?? 600_000, onEvent: (e) => update(`${key}: ${e.target.name}: ${e.message}`) },
+      );
+    }
     update(`${key}: ready`);
     return record(key, name, namespace, values);
   };
   const results: HelmReleaseRecord[] = [];
   results.push(...(await Promise.all((['nats', 'etcd'] as const).filter((k) => values[k].enabled).map(install))));
   const addons = (['grove', 'kai-scheduler'] as const).filter((k) => values[k].enabled);
-  if (addons.length) {
-    const crds = await crdStatus(kube, [GROVE_CRD, KAI_CRD]);
-    const present = (key: SubchartKey): boolean => crds.find((c) => c.name === (key === 'grove' ? GROVE_CRD : KAI_CRD))?.present === true;
-    results.push(
-      ...(await Promise.all(
-        addons.map(async (key) => {
-          const ours = await releaseStatus(subchartRelease(release, key), namespace, helm);
-          if (!ours && present(key)) {
-            update(`${key}: already installed; reused`);
-            return record(key, subchartRelease(release, key), namespace, values, { reused: true });
-          }
-          return install(key);
-        }),
-      )),
-    );
-  }
+  results.push(
+    ...(await Promise.all(
+      addons.map(async (key) => {
+        const ours = await releaseStatus(subchartRelease(release, key), namespace, helm);
+        // someone else's: its operator runs (CRDs alone do not count: helm keeps them after uninstall); a user
+        // who may not list Deployments everywhere installs it, and helm names the fixed-name object in the way
+        const elsewhere = ours ? undefined : await unlessForbidden(findOperatorDeployment(kube, COMPONENTS[key].operator));
+        if (elsewhere) {
+          update(`${key}: its operator already runs in ${elsewhere.namespace}; reused`);
+          return record(key, subchartRelease(release, key), namespace, values, { reused: true });
+        }
+        return install(key);
+      }),
+    )),
+  );
   return results;
 }
+

@@ -11,6 +11,7 @@
  * an operator that is about to disappear; custom resources go while the operator still runs, so its
  * finalizers complete. Every step tolerates "already gone". It ends with a scan for leftovers.
  */
+import { componentOf, SUBCHART_KEYS } from '../components/table.ts';
 import { acquireLockWaiting } from '../apply/lock.ts';
 import { OWNED_KINDS } from '../apply/apply.ts';
 import { readRecord, recordName, RECORD_TYPE, type HelmReleaseRecord, type InstallRecord, type ObjectIdentity } from '../apply/record.ts';
@@ -32,7 +33,6 @@ import { CRDS_NAMESPACE } from './stages.ts';
 const LOCK_WAIT_MS = 10 * 60_000;
 /** How long deleted objects (operator, CRDs, namespace) may take to disappear. */
 const GONE_TIMEOUT_MS = 120_000;
-const SUBCHARTS = ['nats', 'etcd', 'grove', 'kai-scheduler'] as const;
 
 export interface UninstallOptions {
   release: string;
@@ -143,7 +143,7 @@ export function planUninstall(inv: Inventory, opts: { release: string; namespace
       reason: crds.reused ? 'installed by someone else (reused)' : !opts.purge ? 'the CRDs stay without --purge' : 'another Dynamo operator remains',
     });
   }
-  const data = inv.helmReleases.filter((r) => r.component === 'nats' || r.component === 'etcd');
+  const data = inv.helmReleases.filter((r) => componentOf(r.component)?.keepsData);
   return {
     webhooks: sortForDeletion(objects.filter((o) => o.kind === 'ValidatingWebhookConfiguration')),
     operator: sortForDeletion(objects.filter((o) => o.kind !== 'ValidatingWebhookConfiguration')),
@@ -281,7 +281,7 @@ async function findInventory(kube: Kube, o: UninstallOptions, record: InstallRec
   if (!record) {
     // no record: the subchart releases dynamoctl names after the release, where they exist
     const found = await Promise.all(
-      SUBCHARTS.map(async (component) => {
+      SUBCHART_KEYS.map(async (component) => {
         const name = subchartRelease(o.release, component);
         const state = await releaseStatus(name, o.namespace, o.helm);
         return state ? { component, release: name, namespace: o.namespace, chart: state.chart, version: state.version } : undefined;
@@ -445,6 +445,10 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
           update(`helm uninstall ${r.release}`);
           const removed = await uninstallRelease(r.release, r.namespace, helmTimeout, o.helm);
           update(`${r.release}: ${removed ? 'uninstalled' : 'already gone'}`);
+          // what its operator created goes with it, through the garbage collector, after helm returns
+          const runtime = componentOf(r.component)?.runtimeDeployments ?? [];
+          const left = await waitGone(kube, runtime.map((name) => `/apis/apps/v1/namespaces/${r.namespace}/deployments/${name}`), GONE_TIMEOUT_MS, update);
+          if (left.length) throw new ClusterError(`${left.join(', ')} still present after ${GONE_TIMEOUT_MS / 1000}s`, { hint: `kubectl get deployments -n ${r.namespace}` });
         };
         const first = plan.subcharts.filter((r) => r.component === 'grove' || r.component === 'kai-scheduler');
         await Promise.all(first.map(run));

@@ -3,6 +3,7 @@
  * become a values file and a command line. No prompts and no cluster here (ui/wizard.ts asks,
  * cli/commands/wizard.ts talks to the cluster), so every rule is a plain function with plain tests.
  */
+import { COMPONENTS } from '../components/table.ts';
 import { detectConflicts, describeOperator } from '../conflicts/detect.ts';
 import type { ExistingOperator, PlannedOperator, Scope } from '../conflicts/types.ts';
 import { registryHost } from '../config/images.ts';
@@ -57,6 +58,7 @@ export interface ClusterFacts {
 const get = (tree: unknown, path: readonly string[]): unknown => path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Tree)[key] : undefined), tree);
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
 
+/** Where the answers' storage class lands (components table), to read it back. */
 const ETCD_CLASS = ['etcd', 'persistence', 'storageClass'];
 const ETCD_PERSISTENCE = ['etcd', 'persistence', 'enabled'];
 const NATS_CLASS = ['nats', 'config', 'jetstream', 'fileStore', 'pvc', 'storageClassName'];
@@ -117,17 +119,10 @@ export function valuesFromAnswers(a: Answers, base: Tree = {}): Tree {
       imagePullSecrets: pullSecrets,
       controllerManager: { manager: { image } },
     },
-    nats: {
-      enabled: a.nats,
-      config: { jetstream: { fileStore: { pvc: { enabled: persistence, ...(storageClass ? { storageClassName: storageClass } : {}) } } } },
-      // the nats chart reads its pull secrets from global.image.pullSecretNames, bitnami's etcd from global.imagePullSecrets
-      ...(pullSecrets.length ? { global: { image: { pullSecretNames: pullSecrets.map((s) => s.name) } } } : {}),
-    },
-    etcd: {
-      enabled: a.etcd,
-      persistence: { enabled: persistence, ...(storageClass ? { storageClass } : {}) },
-      ...(pullSecrets.length ? { global: { imagePullSecrets: pullSecrets.map((s) => s.name) } } : {}),
-    },
+    // the subcharts get the operator's pull secrets from dynamoctl (components table); the storage class
+    // goes where each chart reads it
+    nats: mergeValues({ enabled: a.nats, config: { jetstream: { fileStore: { pvc: { enabled: persistence } } } } }, storageClass ? COMPONENTS.nats.storageClassValues?.(storageClass) ?? {} : {}),
+    etcd: mergeValues({ enabled: a.etcd, persistence: { enabled: persistence } }, storageClass ? COMPONENTS.etcd.storageClassValues?.(storageClass) ?? {} : {}),
     grove: { enabled: a.grove },
     'kai-scheduler': { enabled: a.kai },
   };
@@ -145,7 +140,8 @@ export function valuesFromAnswers(a: Answers, base: Tree = {}): Tree {
     }
   };
   if (!storageClass) [ETCD_CLASS, NATS_CLASS].forEach(unset);
-  if (!pullSecrets.length) [['nats', 'global', 'image', 'pullSecretNames'], ['etcd', 'global', 'imagePullSecrets']].forEach(unset);
+  // earlier wizards wrote the subcharts' pull secrets themselves: dynamoctl passes them on now
+  [['nats', 'global', 'image', 'pullSecretNames'], ['etcd', 'global', 'imagePullSecrets']].forEach(unset);
   if (!a.operatorImage) unset(['dynamo-operator', 'controllerManager', 'manager', 'image', 'repository']);
   if (!a.operatorTag) unset(['dynamo-operator', 'controllerManager', 'manager', 'image', 'tag']);
   return out;

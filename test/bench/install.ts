@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { resolveValues } from '../../src/config/resolve.ts';
-import { subchartValues } from '../../src/config/subcharts.ts';
+import { subchartValues } from '../../src/components/values.ts';
 import { ensureBinaries, startCluster, stopCluster } from '../cluster/control-plane.ts';
 import { defaultStorageClass, writeChartSources } from '../helpers/fixtures.ts';
 import { defaults } from '../helpers/render.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { resolveValues } from '../../src/config/resolve.ts';
-import { subchartValues } from '../../src/config/subcharts.ts';
+import { subchartValues } from '../../src/components/values.ts';
 import type { SubchartKey } from '../../src/config/values-schema.ts';
 import { defaults } from '../helpers/render.ts';
 import { cluster, helm } from './cluster.ts';

@@ -16,7 +16,12 @@ import {
   parseBundleManifest,
 } from '../../config/bundle.ts';
 import { resolveValues } from '../../config/resolve.ts';
-import type { ChartKey } from '../../config/values-schema.ts';
+import type { ChartKey, Values } from '../../config/values-schema.ts';
+import { imagesOf } from '../../components/images.ts';
+import { COMPONENTS, SUBCHART_KEYS } from '../../components/table.ts';
+import { subchartValues } from '../../components/values.ts';
+import { templateChart } from '../../helm/template.ts';
+import { subchartRelease } from '../../render/names.ts';
 import { UserError } from '../../errors.ts';
 import type { HelmOptions } from '../../helm/helm.ts';
 import { ChartPullError, pullChart, type PulledChart } from '../../helm/pull.ts';
@@ -79,6 +84,8 @@ export async function runBundle(dirArg: string, opts: BundleOptions, global: Glo
       }
     }
 
+    process.stderr.write('rendering the subcharts to list their images\n');
+    const images = await subchartImages(values, pulled, helm);
     const manifest = bundleManifest(
       values,
       DYNAMO_PLATFORM_VERSION,
@@ -86,6 +93,7 @@ export async function runBundle(dirArg: string, opts: BundleOptions, global: Glo
         ChartKey,
         { name: string; version: string; fileName: string }
       >,
+      images,
     );
     if (opts.force) removeEarlierBundle(dir);
     const chartsDir = join(dir, BUNDLE_CHARTS_DIR);
@@ -108,6 +116,23 @@ export async function runBundle(dirArg: string, opts: BundleOptions, global: Glo
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * The images of every subchart (enabled or not), as each pulled chart renders them with the install's values
+ * before --registry, hooks included, plus those its operator starts at run time.
+ */
+async function subchartImages(values: Values, pulled: Record<ChartKey, PulledChart>, helm: HelmOptions): Promise<string[]> {
+  const source: Values = { ...values, dynamoctl: { ...values.dynamoctl, registry: '' } };
+  const { release, namespace } = values.dynamoctl;
+  const lists = await Promise.all(
+    SUBCHART_KEYS.map(async (key) => {
+      const chartValues = subchartValues(source, key);
+      const manifests = await templateChart(pulled[key].file, { release: subchartRelease(release, key), namespace, values: chartValues }, helm);
+      return [...imagesOf(manifests), ...COMPONENTS[key].runtimeImages(pulled[key].chart.version, chartValues)];
+    }),
+  );
+  return lists.flat();
 }
 
 /** A chart source failure, with where to fix it in the values (helm that cannot run keeps its own hint). */

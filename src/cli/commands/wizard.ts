@@ -5,11 +5,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createCheckContext } from '../../checks/context.ts';
-import { GROVE_CRD, KAI_CRD, preflightChecks, UNSKIPPABLE_CHECKS } from '../../checks/preflight.ts';
+import { preflightChecks, UNSKIPPABLE_CHECKS } from '../../checks/preflight.ts';
+import { COMPONENTS } from '../../components/table.ts';
 import { runChecks } from '../../checks/runner.ts';
 import type { CheckResult } from '../../checks/types.ts';
 import { Kube, unlessForbidden } from '../../cluster/client.ts';
-import { crdStatus, discoverOperators, dockerRegistrySecrets, storageClasses } from '../../cluster/discovery.ts';
+import { discoverOperators, dockerRegistrySecrets, findOperatorDeployment, storageClasses } from '../../cluster/discovery.ts';
 import { resolveValues } from '../../config/resolve.ts';
 import { parseValuesFile, valuesToYaml } from '../../config/values-file.ts';
 import type { Values } from '../../config/values-schema.ts';
@@ -35,17 +36,19 @@ const DEFAULT_FILE = 'dynamo-values.yaml';
 
 /** What the questions depend on, read from the cluster behind `context`. */
 async function readFacts(kube: Kube): Promise<ClusterFacts> {
-  const [discovery, classes, crds] = await Promise.all([
+  // an operator that runs, not CRDs (helm keeps those after uninstall)
+  const [discovery, classes, grove, kai] = await Promise.all([
     discoverOperators(kube),
     unlessForbidden(storageClasses(kube)),
-    unlessForbidden(crdStatus(kube, [GROVE_CRD, KAI_CRD]), []),
+    unlessForbidden(findOperatorDeployment(kube, COMPONENTS.grove.operator)),
+    unlessForbidden(findOperatorDeployment(kube, COMPONENTS['kai-scheduler'].operator)),
   ]);
   return {
     operators: discovery.operators,
     forbidden: discovery.forbidden,
     storageClasses: classes,
-    groveInstalled: crds?.some((c) => c.name === GROVE_CRD && c.present) === true,
-    kaiInstalled: crds?.some((c) => c.name === KAI_CRD && c.present) === true,
+    groveInstalled: grove !== undefined,
+    kaiInstalled: kai !== undefined,
   };
 }
 

@@ -32,6 +32,9 @@ const DEFAULT_IMAGES = [
   'registry.k8s.io/kubebuilder/kube-rbac-proxy:v0.15.0',
 ];
 
+/** What rendering the subcharts found (the command's part, tested in test/integration/bundle.test.ts). */
+const SUBCHART_IMAGES = DEFAULT_IMAGES.filter((i) => !/kubernetes-operator|kube-rbac-proxy|python/.test(i));
+
 /** The manifest a bundle of the default pins would have. */
 const manifest = (over: Partial<Record<string, { name?: string; version?: string; file?: string }>> = {}): BundleManifest =>
   bundleManifest(
@@ -44,38 +47,39 @@ const manifest = (over: Partial<Record<string, { name?: string; version?: string
         return [key, { name: over[key]?.name ?? pin.name, version, fileName: `${over[key]?.name ?? pin.name}-${version}.tgz` }];
       }),
     ) as never,
+    SUBCHART_IMAGES,
   );
 
 describe('bundleImages', () => {
   it('lists the operator, kube-rbac-proxy, the debugger and every subchart image, sorted and unique', () => {
-    expect(bundleImages(values(), '0.8.1')).toEqual(DEFAULT_IMAGES);
+    expect(bundleImages(values(), '0.8.1', SUBCHART_IMAGES)).toEqual(DEFAULT_IMAGES);
   });
 
-  it('lists every subchart image whatever is enabled: a bundle must serve a later --grove or --kai', () => {
-    const all = bundleImages(values(), '0.8.1');
-    expect(bundleImages(values({ nats: false, etcd: false, grove: false, kai: false }), '0.8.1')).toEqual(all);
-    expect(bundleImages(values({ grove: true, kai: true }), '0.8.1')).toEqual(all);
+  it('lists the operator images whatever is enabled: a bundle must serve a later --grove or --kai', () => {
+    const all = bundleImages(values(), '0.8.1', SUBCHART_IMAGES);
+    expect(bundleImages(values({ nats: false, etcd: false, grove: false, kai: false }), '0.8.1', SUBCHART_IMAGES)).toEqual(all);
+    expect(bundleImages(values({ grove: true, kai: true }), '0.8.1', SUBCHART_IMAGES)).toEqual(all);
   });
 
   it('tags the operator and kube-rbac-proxy with the platform version unless the values set a tag', () => {
-    expect(bundleImages(values(), '0.9.0')).toContain('nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.9.0');
-    const custom = bundleImages(values({ operatorImage: 'my.registry/dynamo/operator', operatorTag: 'dev-1' }), '0.8.1');
+    expect(bundleImages(values(), '0.9.0', SUBCHART_IMAGES)).toContain('nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.9.0');
+    const custom = bundleImages(values({ operatorImage: 'my.registry/dynamo/operator', operatorTag: 'dev-1' }), '0.8.1', SUBCHART_IMAGES);
     expect(custom).toContain('my.registry/dynamo/operator:dev-1');
     expect(custom.filter((i) => i.includes('kubernetes-operator'))).toEqual([]);
     const proxy = values({}, 'dynamo-operator:\n  controllerManager:\n    kubeRbacProxy:\n      image:\n        tag: ""\n');
-    expect(bundleImages(proxy, '0.8.1')).toContain('registry.k8s.io/kubebuilder/kube-rbac-proxy:0.8.1');
+    expect(bundleImages(proxy, '0.8.1', SUBCHART_IMAGES)).toContain('registry.k8s.io/kubebuilder/kube-rbac-proxy:0.8.1');
   });
 
   it('takes the debugger image from dynamo.internalImages.debugger, and drops duplicates', () => {
     const v = values({}, 'dynamo-operator:\n  dynamo:\n    internalImages:\n      debugger: nats:2.10.21-alpine\n');
-    const images = bundleImages(v, '0.8.1');
+    const images = bundleImages(v, '0.8.1', SUBCHART_IMAGES);
     expect(images).not.toContain('python:3.12-slim');
     expect(images.filter((i) => i === 'nats:2.10.21-alpine')).toHaveLength(1);
     expect(images).toHaveLength(DEFAULT_IMAGES.length - 1);
   });
 
   it('lists images as the values name them: --registry is applied when installing, not here', () => {
-    expect(bundleImages(values({ registry: 'mirror.example.com:5000/dynamo' }), '0.8.1')).toEqual(DEFAULT_IMAGES);
+    expect(bundleImages(values({ registry: 'mirror.example.com:5000/dynamo' }), '0.8.1', SUBCHART_IMAGES)).toEqual(DEFAULT_IMAGES);
   });
 });
 

@@ -5,7 +5,7 @@ import { resolveValues, type ValuesInput } from '../../../src/config/resolve.ts'
 import { parseValuesFile } from '../../../src/config/values-file.ts';
 import { REDACTED, redactValues } from '../../../src/config/redact.ts';
 import { rewriteRegistry } from '../../../src/config/images.ts';
-import { subchartValues } from '../../../src/config/subcharts.ts';
+import { subchartValues } from '../../../src/components/values.ts';
 import { UserError } from '../../../src/errors.ts';
 import { defaults, defaultsText } from '../../helpers/render.ts';
 import { checkSchema } from '../../../src/config/schema.ts';
