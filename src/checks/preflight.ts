@@ -3,7 +3,7 @@
  * what it verifies; cluster checks need the connection checks to pass first.
  */
 import { crdStatus, defaultStorageClasses, discoverOperators, findOperatorDeployment, gpuNodes, namespaceExists, servedResources, serverVersion, type OperatorDiscovery } from '../cluster/discovery.ts';
-import { describeOperator, detectConflicts, leftoverCleanupCommand } from '../conflicts/detect.ts';
+import { describeOperator, detectConflicts, isSelf, leftoverCleanupCommand } from '../conflicts/detect.ts';
 import { unlessForbidden } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 import { helmVersion, resolveChartSource } from '../helm/helm.ts';
@@ -46,7 +46,7 @@ async function can(ctx: CheckContext, verb: string, group: string, resource: str
 const CONNECTION = ['kubeconfig', 'api-reachable', 'authenticated'];
 
 /** Checks no --skip-check lets through: without them nothing else is known, or the install would break another. */
-export const UNSKIPPABLE_CHECKS: readonly string[] = [...CONNECTION, 'operator-conflicts'];
+export const UNSKIPPABLE_CHECKS: readonly string[] = [...CONNECTION, 'helm-managed', 'operator-conflicts'];
 
 export const preflightChecks: Check[] = [
   {
@@ -329,6 +329,24 @@ export const preflightChecks: Check[] = [
       const results = await Promise.all(enabled.map(async (key) => ({ key, r: await resolveChartSource(v.dynamoctl.charts[key], ctx.helm) })));
       const bad = results.flatMap(({ key, r }) => (r.ok ? [] : [`${key}: ${r.reason}`]));
       return bad.length ? fail(`${bad.length} of ${enabled.length} charts cannot be resolved`, { details: bad }) : pass(results.map((x) => `${x.key} ${v.dynamoctl.charts[x.key].version}`).join(', '));
+    },
+  },
+  {
+    id: 'helm-managed',
+    category: 'conflicts',
+    severity: 'error',
+    description: 'the release is not one helm manages (dynamoctl never takes over what helm believes it owns)',
+    hint: 'keep managing it with helm, or remove it with helm first (its NATS and etcd data go with it)',
+    requires: CONNECTION,
+    async run(ctx) {
+      const everywhere = await facts.operators(ctx);
+      // a namespace admin cannot list cluster-wide: their own namespace says enough here
+      const { operators } = everywhere.forbidden.length ? await discoverOperators(ctx.kube(), { namespaces: [ctx.planned.namespace] }) : everywhere;
+      const helmOwned = operators.find((o) => isSelf(ctx.planned, o) && o.installedBy === 'helm-chart');
+      if (!helmOwned) return pass();
+      return fail(`release ${ctx.planned.release} in ${ctx.planned.namespace} was installed with the dynamo-platform Helm chart and is managed by helm`, {
+        hint: `helm uninstall ${ctx.planned.release} -n ${ctx.planned.namespace} first, or keep managing it with helm`,
+      });
     },
   },
   {

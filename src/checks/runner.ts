@@ -43,7 +43,8 @@ export async function runChecks(checks: readonly Check[], ctx: CheckContext, onR
  * any other failure is a conflict or failed check; warnings alone pass. */
 export function checkExitCode(results: readonly CheckResult[]): ExitCode {
   const failed = results.filter((r) => r.status === 'fail');
-  if (failed.some((r) => r.id === 'kubeconfig')) return ExitCode.user;
+  // bad input, and a release helm manages (the user picked the wrong tool or release): exit 2
+  if (failed.some((r) => r.id === 'kubeconfig' || r.id === 'helm-managed')) return ExitCode.user;
   if (failed.some((r) => r.severity === 'fatal')) return ExitCode.cluster;
   return failed.length ? ExitCode.conflict : ExitCode.ok;
 }

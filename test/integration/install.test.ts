@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { cliPath, runCli, type CliResult } from '../helpers/cli.ts';
 import { writeChartSources } from '../helpers/fixtures.ts';
 import { installEnvironment, operatorTeamKubeconfig, removeByHand } from './environment.ts';
+import { installOperator } from './operators.ts';
 import { cluster, helm, kubectl, kubectlOk, uniqueName } from './cluster.ts';
 
 const env = installEnvironment('install');
@@ -185,6 +186,24 @@ describe('a namespace admin', () => {
       expect(JSON.parse(status.stdout)).toMatchObject({ healthy: true, scope: 'namespace', targetNamespace: ns });
     } finally {
       removeByHand('alice', ns);
+    }
+  });
+});
+
+describe('a release the upstream Helm chart installed', () => {
+  it('is refused (exit 2) naming it, and nothing is changed: no takeover of what helm owns', () => {
+    const ns = uniqueName('helm-owned');
+    const remove = installOperator({ release: 'acme', namespace: ns, scope: 'namespace' }, 'helm-chart');
+    try {
+      const before = kubectlOk(['get', 'serviceaccounts,roles,rolebindings,deployments', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}']);
+      const r = dynamoctl(['install', '--scope', 'namespace', '--release', 'acme', '-n', ns, '--no-nats', '--no-etcd', '--yes']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`release acme in ${ns} was installed with the dynamo-platform Helm chart and is managed by helm`);
+      expect(kubectlOk(['get', 'serviceaccounts,roles,rolebindings,deployments', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}'])).toBe(before);
+      expect(kubectl(['get', 'secret', 'dynamoctl-install-acme', '-n', ns]).code).not.toBe(0);
+    } finally {
+      remove();
+      kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
     }
   });
 });
