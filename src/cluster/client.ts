@@ -45,6 +45,11 @@ export class Kube {
   private readonly timeoutMs: number;
   /** How long requests the server did not process are retried (an API server restart takes seconds). */
   retryBudgetMs = 30_000;
+  /**
+   * Has the server answered anything in this run? Until it has, a refused connection is a wrong address or
+   * a server that is down, not a restart: it fails at once, as kubectl does.
+   */
+  private answered = false;
 
   private constructor(config: KubeConfig, timeoutMs: number) {
     this.config = config;
@@ -104,8 +109,8 @@ export class Kube {
         return await this.requestOnce<T>(method, path, opts);
       } catch (error) {
         const code = (error instanceof ClusterError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined) ?? '';
-        const retryable =
-          error instanceof ClusterError && (error.status === 503 || error.status === 429 || code === 'ECONNREFUSED' || (method !== 'POST' && ['ECONNRESET', 'EPIPE'].includes(code)));
+        const cut = code === 'ECONNREFUSED' || (method !== 'POST' && ['ECONNRESET', 'EPIPE'].includes(code));
+        const retryable = error instanceof ClusterError && (error.status === 503 || error.status === 429 || (cut && this.answered));
         if (!retryable || Date.now() > deadline) throw error;
         await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
       }
@@ -125,7 +130,10 @@ export class Kube {
       const req = send(url, options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          this.answered = true;
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'DYNAMOCTL_TIMEOUT' })));

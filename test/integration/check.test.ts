@@ -209,6 +209,7 @@ describe('broken connections give one clear error', () => {
 
   const cases: [string, () => string[], number, RegExp][] = [
     ['an unreachable server', () => ['--kubeconfig', write('refused.yaml', withServer('https://127.0.0.1:1'))], 3, /cannot connect to the API server at https:\/\/127\.0\.0\.1:1 .*connection refused/],
+    ['an unknown host', () => ['--kubeconfig', write('unknown.yaml', withServer('https://no-such-host.invalid:6443'))], 3, /cannot resolve the host of the API server at https:\/\/no-such-host\.invalid:6443/],
     ['a server that never answers', () => ['--kubeconfig', write('silent.yaml', withServer(`https://127.0.0.1:${(silent.address() as { port: number }).port}`)), '--timeout', '1s'], 3, /no answer from the API server .* within 1s/],
     ['a kubeconfig that is not YAML', () => ['--kubeconfig', write('garbage.yaml', 'clusters: [oops\n')], 2, /cannot read the kubeconfig/],
     ['a missing kubeconfig', () => ['--kubeconfig', join(work, 'nope.yaml')], 2, /kubeconfig .*nope\.yaml does not exist/],
