@@ -35,7 +35,7 @@ export default tseslint.config(
   ].map(({ deny, ...block }) => ({ ...block, rules: { 'no-restricted-imports': ['error', { paths: deny }] } })),
   {
     // The pure core never reaches the edges: no I/O, no cluster, no terminal.
-    files: ['src/config/**', 'src/render/**', 'src/conflicts/**', 'src/wizard/**'],
+    files: ['src/config/**', 'src/render/**', 'src/components/**', 'src/conflicts/**', 'src/wizard/**'],
     rules: {
       'no-restricted-imports': [
         'error',
