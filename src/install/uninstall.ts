@@ -478,7 +478,7 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
         const remaining = (await customResources(kube, undefined)).length;
         update(`${remaining} custom resource${remaining === 1 ? '' : 's'} lost with them`);
         await uninstallRelease('dynamo-crds', CRDS_NAMESPACE, helmTimeout, o.helm);
-        // the chart keeps them (helm.sh/resource-policy: keep)
+        // the chart keeps five of the six (helm.sh/resource-policy: keep; not DynamoWorkerMetadata)
         const paths = DYNAMO_CRDS.map((n) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`);
         for (const p of paths) await del(p, 'Background');
         const left = await waitGone(kube, paths, GONE_TIMEOUT_MS, update);

@@ -98,7 +98,7 @@ export const managerSa = (ctx: RenderContext): string => `${ctx.f}-controller-ma
 /** A Role in `namespace`, or a ClusterRole when namespace is undefined, plus its binding to `subjects`. */
 export function roleWithBinding(
   ctx: RenderContext,
-  opts: { role: string; binding: string; rules: V1PolicyRule[]; namespace?: string | undefined; subjects: Subject[]; labels: LabelSet; bindingLabels?: LabelSet; roleRefKind?: 'Role' | 'ClusterRole' },
+  opts: { role: string; binding: string; rules: V1PolicyRule[]; namespace?: string | undefined; subjects: Subject[]; labels: LabelSet; bindingLabels?: LabelSet },
 ): KubeObject[] {
   const cluster = opts.namespace === undefined;
   const roleKind = cluster ? 'ClusterRole' : 'Role';
@@ -108,7 +108,7 @@ export function roleWithBinding(
       apiVersion: `${RBAC}/v1`,
       kind: cluster ? 'ClusterRoleBinding' : 'RoleBinding',
       metadata: meta(ctx, opts.binding, opts.bindingLabels ?? opts.labels, opts.namespace),
-      roleRef: { apiGroup: RBAC, kind: opts.roleRefKind ?? roleKind, name: opts.role },
+      roleRef: { apiGroup: RBAC, kind: roleKind, name: opts.role },
       subjects: opts.subjects,
     },
   ];

@@ -47,6 +47,15 @@ export const DEVIATIONS: readonly Deviation[] = [
       'With a target namespace, a restricted operator manages the custom resources of that namespace; the chart validates those of the install namespace instead, where that operator manages nothing, so the resources it does manage go unvalidated.',
   },
   {
+    id: 'proxy-rolebinding-role',
+    object: { kind: 'RoleBinding', name: '{F}-proxy-rolebinding' },
+    path: 'roleRef.kind',
+    upstream: '"ClusterRole"',
+    dynamoctl: '"Role"',
+    reason:
+      'In namespace mode the chart binds a ClusterRole it never creates there; the API server refuses such a binding to a namespace admin (it checks the role the binding names), so dynamoctl binds the Role it renders beside it.',
+  },
+  {
     id: 'subchart-addresses-domain',
     object: { kind: 'Deployment', name: '{F}-controller-manager' },
     path: 'spec.template.spec.containers[name=manager].args',

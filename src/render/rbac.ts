@@ -23,9 +23,8 @@ export function rbacObjects(ctx: RenderContext): KubeObject[] {
     }),
     ...roleWithBinding(ctx, { role: `${f}-manager-role`, binding: `${f}-manager-rolebinding`, rules: managerRules({ istio: op.istioVirtualServiceEnabled }), namespace: scope, subjects: [manager], labels: 'common', bindingLabels: rbac }),
     ...roleWithBinding(ctx, { role: `${f}-leader-election-role`, binding: `${f}-leader-election-rolebinding`, rules: leaderElectionRules, namespace: scope, subjects: [manager], labels: rbac }),
-    // As the chart: in namespace mode the binding refers to a ClusterRole of that name (the Role could not
-    // grant these cluster-scoped reviews anyway); keeping it identical lets a helm install be adopted.
-    ...roleWithBinding(ctx, { role: `${f}-proxy-role`, binding: `${f}-proxy-rolebinding`, rules: proxyRules, namespace: scope, subjects: [manager], labels: { component: 'kube-rbac-proxy' }, roleRefKind: 'ClusterRole' }),
+    // namespace mode: the binding names the Role beside it (the chart names a ClusterRole; see deviations.ts)
+    ...roleWithBinding(ctx, { role: `${f}-proxy-role`, binding: `${f}-proxy-rolebinding`, rules: proxyRules, namespace: scope, subjects: [manager], labels: { component: 'kube-rbac-proxy' } }),
     // the queue reader is named after the install namespace: cluster-scoped, one per install
     ...roleWithBinding(ctx, { role: `${f}-${ns}-queue-reader`, binding: `${f}-${ns}-queue-reader-binding`, rules: queueReaderRules, subjects: [manager], labels: rbac }),
   ];

@@ -37,6 +37,7 @@ function ensureCrds(): void {
   for (const crd of DYNAMO_CRDS) kubectlOk(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=60s']);
 }
 
+/** A DynamoGraphDeployment valid against the real 0.8.1 schema: its spec requires no field (services may be empty). */
 const graph = (name: string, ns: string, finalizers?: string[]) => ({
   apiVersion: 'nvidia.com/v1alpha1',
   kind: 'DynamoGraphDeployment',

@@ -53,9 +53,7 @@ describe.each(cases)('render invariants: %s', (_name, c) => {
     }
     for (const binding of [...byKind(objects, 'RoleBinding'), ...byKind(objects, 'ClusterRoleBinding')]) {
       const ref = binding.roleRef as { kind: string; name: string };
-      // as the chart: the namespace-mode proxy binding names a ClusterRole nobody renders (kept for adoption)
-      const chartQuirk = binding.kind === 'RoleBinding' && binding.metadata.name.endsWith('-proxy-rolebinding') && ref.kind === 'ClusterRole';
-      expect(chartQuirk || has(objects, ref.kind, ref.name, ref.kind === 'Role' ? binding.metadata.namespace : undefined), `${binding.metadata.name} → ${ref.kind} ${ref.name}`).toBe(true);
+      expect(has(objects, ref.kind, ref.name, ref.kind === 'Role' ? binding.metadata.namespace : undefined), `${binding.metadata.name} → ${ref.kind} ${ref.name}`).toBe(true);
       for (const s of binding.subjects as { kind: string; name: string; namespace: string }[]) {
         // the profiling ServiceAccount is created by the operator per namespace when cluster-wide
         const operatorMade = !op.namespaceRestriction.enabled && s.name === 'dgdr-profiling-job';
