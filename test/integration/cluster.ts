@@ -23,7 +23,8 @@ export interface Run {
 /** Runs the cluster's kubectl; `kubeconfig` defaults to the admin one. Never throws: tests assert. */
 export function kubectl(args: string[], opts: { kubeconfig?: string; input?: string } = {}): Run {
   const c = cluster();
-  const r = spawnSync(c.binaries.kubectl, [`--kubeconfig=${opts.kubeconfig ?? c.kubeconfig}`, ...args], { encoding: 'utf8', input: opts.input ?? '' });
+  // the real Dynamo CRDs are over 1 MiB as JSON (spawnSync's default buffer)
+  const r = spawnSync(c.binaries.kubectl, [`--kubeconfig=${opts.kubeconfig ?? c.kubeconfig}`, ...args], { encoding: 'utf8', input: opts.input ?? '', maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -43,7 +44,7 @@ export type HelmMajor = 3 | 4;
 export function helm(major: HelmMajor, args: string[]): Run {
   const c = cluster();
   const bin = major === 3 ? c.binaries.helm3 : c.binaries.helm4;
-  const r = spawnSync(bin, [`--kubeconfig=${c.kubeconfig}`, ...args], { encoding: 'utf8', env: { ...process.env, ...c.helmEnv }, timeout: 180_000 });
+  const r = spawnSync(bin, [`--kubeconfig=${c.kubeconfig}`, ...args], { encoding: 'utf8', env: { ...process.env, ...c.helmEnv }, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
