@@ -1,16 +1,20 @@
 /**
  * A real, local Kubernetes control plane without Docker: etcd, kube-apiserver (own PKI, RBAC, loopback
- * only), kube-controller-manager, kube-scheduler and kwok with fake nodes (one with GPUs), plus a Helm chart
- * repository over HTTP and an OCI registry serving our fixture charts. Used by the vitest global setup (one
- * per test run) and by `npm run cluster:up` for people.
+ * only), kube-controller-manager, kube-scheduler and kwok with fake nodes (one with GPUs), storage as a
+ * real cluster has it (a default StorageClass with a pool of volumes the PV controller binds claims to),
+ * the controllers kwok lacks (fake-controllers.ts: a volume provisioner, a fake Kai operator), plus a Helm
+ * chart repository over HTTP and an OCI registry serving our fixture charts. Used by the vitest global
+ * setup (one per test run) and by `npm run cluster:up` for people.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { publishCharts, type ChartSources } from './charts.ts';
+import { POOL_LABEL } from './fake-controllers.ts';
 import { createPki, writeKubeconfig, type Pki } from './pki.ts';
 import { freePort, startProcess, stopProcesses, waitFor, type Started } from './processes.ts';
 import { binaries, missingBinaries, versions } from './versions.ts';
@@ -26,11 +30,21 @@ export interface ClusterInfo {
   helmEnv: Record<string, string>;
   versions: typeof versions;
   binaries: typeof binaries;
+  /** The StorageClasses the cluster starts with and the number of volumes in each one's pool. */
+  storage: { defaultClass: string; pools: Record<string, number> };
   /** Seconds each start-up phase took. */
   timings: Record<string, number>;
 }
 
 const SERVICE_CIDR = '10.96.0.0/24';
+
+/**
+ * Storage as a real cluster has it. `standard` is the default class; like `fast-ssd` it has no provisioner
+ * and binds immediately, so a claim binds (through the real PV controller) only to one of the pre-created
+ * volumes of its class: a claim of a class without free volumes stays Pending, as it would for real.
+ * (Classes with provisioner kwok.x-k8s.io/fake, which tests create, get volumes from fake-controllers.ts.)
+ */
+export const STORAGE = { defaultClass: 'standard', pools: { standard: 40, 'fast-ssd': 6 } as Record<string, number>, volumeSize: '20Gi' };
 
 /** Builds the pinned binaries if the cache lacks any (minutes when cold, nothing when warm). */
 export function ensureBinaries(): void {
@@ -148,10 +162,12 @@ export async function startCluster(opts: { dir: string; detached: boolean; log?:
 
     const kubectl = (args: string[], input?: string): string =>
       execFileSync(binaries.kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+    start('fake-controllers', process.execPath, [fileURLToPath(new URL('./fake-controllers.ts', import.meta.url)), kubeconfig]);
     await phase('nodes', async () => {
       kubectl(['apply', '-f', '-'], fakeNodes().map((n) => `---\n${stringify(n)}`).join(''));
       await waitFor('fake nodes Ready', async () => nodesReady(kubectl), { timeoutMs: 60_000, process: kwok });
     });
+    await phase('storage', () => kubectl(['apply', '-f', '-'], storageObjects().map((o) => `---\n${stringify(o)}`).join('')));
     await phase('controllers', () =>
       // the serviceaccount controller (controller-manager) creates every namespace's `default` account
       waitFor('the default ServiceAccount', async () => kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']).trim() !== '', {
@@ -168,7 +184,8 @@ export async function startCluster(opts: { dir: string; detached: boolean; log?:
     const charts = await phase('charts', () => publishCharts({ dir, helmEnv, start }));
     timings.total = Number(((performance.now() - t0) / 1000).toFixed(2));
 
-    const info: ClusterInfo = { dir, kubeconfig, server, processes: started, charts, helmEnv, versions, binaries, timings };
+    const storage = { defaultClass: STORAGE.defaultClass, pools: STORAGE.pools };
+    const info: ClusterInfo = { dir, kubeconfig, server, processes: started, charts, helmEnv, versions, binaries, storage, timings };
     writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
     return info;
   } catch (error) {
@@ -225,10 +242,14 @@ export function restrictedKubeconfig(info: Pick<ClusterInfo, 'dir' | 'server' | 
   return file;
 }
 
-/** Two fake nodes managed by kwok: a CPU node and a GPU node with 8 `nvidia.com/gpu`. */
+/**
+ * Two fake nodes managed by kwok: a CPU node and a GPU node with 8 `nvidia.com/gpu`. Like real nodes they
+ * advertise ephemeral-storage, which charts request (etcd's preset, Grove), and pods, so what does not fit
+ * stays Pending.
+ */
 function fakeNodes(): object[] {
   const node = (name: string, extraLabels: Record<string, string>, extraResources: Record<string, string>) => {
-    const resources = { cpu: '32', memory: '256Gi', pods: '110', ...extraResources };
+    const resources = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi', ...extraResources };
     return {
       apiVersion: 'v1',
       kind: 'Node',
@@ -244,6 +265,38 @@ function fakeNodes(): object[] {
     node('kwok-cpu-0', {}, {}),
     node('kwok-gpu-0', { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' }, { 'nvidia.com/gpu': '8' }),
   ];
+}
+
+/** The StorageClasses of STORAGE and their pools of volumes (hostPath: nothing on kwok mounts them). */
+function storageObjects(): object[] {
+  const classes = Object.keys(STORAGE.pools).map((name) => ({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name, ...(name === STORAGE.defaultClass ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) },
+    provisioner: 'kubernetes.io/no-provisioner',
+    volumeBindingMode: 'Immediate',
+    reclaimPolicy: 'Retain',
+  }));
+  const volumes = Object.entries(STORAGE.pools).flatMap(([storageClass, count]) =>
+    Array.from({ length: count }, (_, i) => {
+      const name = `${storageClass}-pv-${String(i).padStart(2, '0')}`;
+      return {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name, labels: { [POOL_LABEL]: storageClass } },
+        spec: {
+          storageClassName: storageClass,
+          capacity: { storage: STORAGE.volumeSize },
+          accessModes: ['ReadWriteOnce'],
+          volumeMode: 'Filesystem',
+          // a Released volume goes back to the pool (fake-controllers.ts), as a local volume provisioner does
+          persistentVolumeReclaimPolicy: 'Retain',
+          hostPath: { path: `/var/lib/kwok-volumes/${name}`, type: 'DirectoryOrCreate' },
+        },
+      };
+    }),
+  );
+  return [...classes, ...volumes];
 }
 
 function nodesReady(kubectl: (args: string[]) => string): boolean {

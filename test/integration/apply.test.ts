@@ -60,6 +60,8 @@ describe('plan, apply and wait', () => {
     const changed = plan.entries.filter((e) => e.change !== 'unchanged').map((e) => `${e.change} ${e.object.kind}/${e.object.metadata.name}`);
     expect(changed).toEqual([`update Deployment/${release}-dynamo-operator-controller-manager`]);
     expect(plan.prune.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      `Role/${release}-dynamo-operator-webhook-cert-reader`,
+      `RoleBinding/${release}-dynamo-operator-webhook-cert-reader`,
       'Secret/webhook-server-cert',
       `Service/${release}-dynamo-operator-webhook-service`,
       `ValidatingWebhookConfiguration/${release}-dynamo-operator-validating-${ns}`,

@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { COMPONENTS, SUBCHART_KEYS } from '../../src/components/table.ts';
+import { subchartValues } from '../../src/components/values.ts';
 import { CHART_KEYS, parseBundleManifest, valuesWithBundle, type BundleManifest } from '../../src/config/bundle.ts';
 import { resolveValues } from '../../src/config/resolve.ts';
 import { resolveChartSource } from '../../src/helm/helm.ts';
@@ -19,11 +21,7 @@ import { cluster } from './cluster.ts';
 const work = mkdtempSync(join(tmpdir(), 'dynamoctl-bundle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/**
- * dynamoctl.charts: Kai from the OCI registry, the rest from the HTTP repository; default pins. (Grove stays on
- * HTTP: its fixture chart is 0.1.0-alpha.3 and the pin v0.1.0-alpha.3, which an HTTP index matches as a
- * constraint but an OCI registry, looking the tag up as given, does not.)
- */
+/** dynamoctl.charts: Grove and Kai from the OCI registry (as they are published), the rest over HTTP; default pins. */
 let sources: Record<string, unknown>;
 let valuesFile = '';
 beforeAll(() => {
@@ -32,7 +30,7 @@ beforeAll(() => {
     'dynamo-crds': { repo: httpRepo },
     nats: { repo: httpRepo },
     etcd: { repo: httpRepo },
-    grove: { repo: httpRepo },
+    grove: { repo: ociRepo, plainHttp: true },
     'kai-scheduler': { repo: ociRepo, plainHttp: true },
   };
   valuesFile = join(work, 'charts.yaml');
@@ -54,10 +52,39 @@ const EXPECTED_CHARTS = {
   'dynamo-crds': { name: 'dynamo-crds', version: '0.8.1', file: 'charts/dynamo-crds-0.8.1.tgz' },
   nats: { name: 'nats', version: '1.3.2', file: 'charts/nats-1.3.2.tgz' },
   etcd: { name: 'etcd', version: '12.0.18', file: 'charts/etcd-12.0.18.tgz' },
-  // pinned v0.1.0-alpha.3 (helm reads it as 0.1.0-alpha.3): the bundle records the chart's own version
-  grove: { name: 'grove-charts', version: '0.1.0-alpha.3', file: 'charts/grove-charts-0.1.0-alpha.3.tgz' },
+  // as released: the chart's version keeps its v
+  grove: { name: 'grove-charts', version: 'v0.1.0-alpha.3', file: 'charts/grove-charts-v0.1.0-alpha.3.tgz' },
   'kai-scheduler': { name: 'kai-scheduler', version: 'v0.9.4', file: 'charts/kai-scheduler-v0.9.4.tgz' },
 };
+
+/**
+ * What the bundle must list: the operator's three images, and every image the pulled subcharts render with
+ * the install's values (hooks included; found here by a walk of every `image` field), plus the images their
+ * operators start at run time (components table).
+ */
+function expectedImages(dir: string, manifest: BundleManifest): string[] {
+  const values = resolveValues({ defaults, files: [], sets: [] });
+  const found = new Set(['nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.8.1', 'registry.k8s.io/kubebuilder/kube-rbac-proxy:v0.15.0', 'python:3.12-slim']);
+  for (const key of SUBCHART_KEYS) {
+    const chartValues = subchartValues(values, key);
+    const file = join(work, `${key}-values.json`);
+    writeFileSync(file, JSON.stringify(chartValues), { mode: 0o600 });
+    const r = spawnSync(cluster().binaries.helm3, ['template', `dynamo-platform-${key}`, join(dir, manifest.charts[key].file), '-n', 'dynamo-system', '-f', file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === 'image' && typeof v === 'string') found.add(v);
+          else walk(v);
+        }
+      }
+    };
+    for (const doc of parseAllDocuments(r.stdout)) walk(doc.toJS());
+    for (const image of COMPONENTS[key].runtimeImages(manifest.charts[key].version, chartValues)) found.add(image);
+  }
+  return [...found].sort();
+}
 
 describe('dynamoctl bundle', () => {
   it('pulls every chart, writes bundle.json and images.txt, and the bundle works with no repository configured', async () => {
@@ -65,7 +92,7 @@ describe('dynamoctl bundle', () => {
     const r = bundle(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${dir}\n`);
-    expect(r.stderr).toMatch(/^bundle: 5 charts and 9 images \(listed in images\.txt\) in /m);
+    expect(r.stderr).toMatch(/^bundle: 5 charts and \d+ images \(listed in images\.txt\) in /m);
 
     expect(readdirSync(dir).sort()).toEqual(['bundle.json', 'charts', 'images.txt']);
     expect(readdirSync(join(dir, 'charts')).sort()).toEqual(Object.values(EXPECTED_CHARTS).map((c) => c.file.slice('charts/'.length)).sort());
@@ -78,6 +105,7 @@ describe('dynamoctl bundle', () => {
       images: expect.arrayContaining(['nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.8.1', 'nats:2.10.21-alpine', 'ghcr.io/nvidia/grove/grove-operator:v0.1.0-alpha.3']),
     });
     expect(Object.keys(manifest.charts)).toEqual([...CHART_KEYS]);
+    expect(manifest.images).toEqual(expectedImages(dir, manifest));
 
     const images = readFileSync(join(dir, 'images.txt'), 'utf8').split('\n');
     expect(images[0]).toMatch(/^# /);

@@ -84,6 +84,11 @@ describe('check on a cluster with no Dynamo operator', () => {
   it('fails the storage check when no default StorageClass exists for the etcd and NATS volumes', () => {
     kubectlOk(['delete', 'storageclass', STORAGE_CLASS.metadata.name]);
     cleanups.push(() => kubectlOk(['apply', '--server-side', '-f', '-'], { input: yamlStream([STORAGE_CLASS]) }));
+    // the control plane's own default class, as a real cluster has one: not the default for this test
+    const standard = cluster().storage.defaultClass;
+    const mark = (value: string) => kubectlOk(['annotate', 'storageclass', standard, `storageclass.kubernetes.io/is-default-class=${value}`, '--overwrite']);
+    mark('false');
+    cleanups.push(() => mark('true'));
     const r = checkJson(['-n', uniqueName('dyn')]);
     expect(status(r, 'storage-class')).toMatchObject({ status: 'fail', message: 'no default StorageClass: the etcd and NATS volumes would stay Pending' });
     expect(r.code).toBe(5);

@@ -98,7 +98,9 @@ describe.each(HELMS)('helm $major', ({ major, binary }) => {
     expect(first).toEqual({ release: 'nats', namespace: ns, chart: 'nats', version: '1.3.2', revision: 1, status: 'deployed' });
     // --wait: ready when upgradeInstall returns, not eventually
     expect(readyReplicas(ns, 'nats')).toBe('1');
-    expect(servicePorts(ns, 'nats')).toEqual(['nats', 'monitor']);
+    // as the real chart: the client Service carries the nats port, the headless one monitor too
+    expect(servicePorts(ns, 'nats')).toEqual(['nats']);
+    expect(servicePorts(ns, 'nats-headless')).toEqual(['nats', 'monitor']);
     expect(await releaseStatus('nats', ns, opts())).toEqual({ status: 'deployed', revision: 1, chart: 'nats', version: '1.3.2' });
 
     const second = await upgradeInstall(spec({ namespace: ns, values: { config: { monitor: { enabled: false } } } }), opts());

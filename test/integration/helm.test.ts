@@ -42,11 +42,11 @@ describe.each(HELMS)('helm $major', ({ major, binary, version }) => {
     });
 
     it('from the OCI registry (plain HTTP)', async () => {
-      expect(await resolveChartSource(oci(), opts())).toEqual({ ok: true, chart: { name: 'nats', version: '1.3.2', appVersion: '2.10.21' } });
+      expect(await resolveChartSource(oci(), opts())).toEqual({ ok: true, chart: { name: 'nats', version: '1.3.2', appVersion: '2.11.1' } });
     });
 
     it('from a local .tgz and a local chart directory', async () => {
-      expect(await resolveChartSource(local(), opts())).toEqual({ ok: true, chart: { name: 'nats', version: '1.3.2', appVersion: '2.10.21' } });
+      expect(await resolveChartSource(local(), opts())).toEqual({ ok: true, chart: { name: 'nats', version: '1.3.2', appVersion: '2.11.1' } });
       const dir = new URL('../fixtures/charts/nats', import.meta.url).pathname;
       expect(await resolveChartSource(local({ path: dir }), opts())).toMatchObject({ ok: true, chart: { name: 'nats', version: '1.3.2' } });
     });
@@ -132,7 +132,7 @@ describe.each(HELMS)('helm $major', ({ major, binary, version }) => {
 
       const releases = await listReleases(kube);
       expect(releases.filter((r) => r.namespace === namespace)).toEqual([
-        { name: release, namespace, revision: 1, updated: expect.any(String), status: 'deployed', chart: 'nats-1.3.2', app_version: '2.10.21' },
+        { name: release, namespace, revision: 1, updated: expect.any(String), status: 'deployed', chart: 'nats-1.3.2', app_version: '2.11.1' },
       ]);
 
       // and helm's own failure comes back as data, with its one-line reason

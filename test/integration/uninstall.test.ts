@@ -54,17 +54,8 @@ describe('a cluster-wide install with NATS and etcd', () => {
   it('is removed completely, volumes included with --delete-data; CRDs stay without --purge', () => {
     const r = dynamoctl(['install', '--release', release, '-n', ns, '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    // a volume as the etcd StatefulSet would claim it (the fixture charts claim none on kwok)
-    kubectlOk(['apply', '-f', '-'], {
-      input: yamlStream([
-        {
-          apiVersion: 'v1',
-          kind: 'PersistentVolumeClaim',
-          metadata: { name: `data-${release}-etcd-0`, namespace: ns, labels: { 'app.kubernetes.io/instance': `${release}-etcd` } },
-          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-        },
-      ]),
-    });
+    // the etcd StatefulSet's claim, bound by the PV controller before helm's --wait could end
+    expect(kubectlOk(['get', 'pvc', `data-${release}-etcd-0`, '-n', ns, '-o', 'jsonpath={.status.phase}'])).toBe('Bound');
 
     const dry = dynamoctl(['uninstall', '--release', release, '-n', ns, '--delete-data', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
