@@ -275,7 +275,8 @@ export const preflightChecks: Check[] = [
     hint: 'make those images pullable without credentials on your registry, or add the secret to the pods’ ServiceAccounts',
     run(ctx) {
       const gaps = pullSecretWarnings(ctx.values);
-      return Promise.resolve(gaps.length ? { status: 'fail', message: `${gaps.length} subchart${gaps.length > 1 ? 's' : ''} cannot use the pull secrets everywhere`, details: gaps } : pass());
+      // the message names each chart and why: a warning line is all most users read
+      return Promise.resolve(gaps.length ? { status: 'fail', message: gaps.join('; ') } : pass());
     },
   },
   {

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { resolveValues } from '../../src/config/resolve.ts';
+import { mergeValues, resolveValues } from '../../src/config/resolve.ts';
 import { COMPONENTS } from '../../src/components/table.ts';
 import { subchartValues } from '../../src/components/values.ts';
 import type { SubchartKey } from '../../src/config/values-schema.ts';
@@ -57,7 +57,8 @@ describe('--registry reaches every subchart image (helm template of the fixture 
   it.each(charts)('%s: the tolerations path of the components table reaches every workload', (key, chart) => {
     const file = join(dir, `${key}-tolerations.yaml`);
     const toleration = { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' };
-    writeFileSync(file, stringify(COMPONENTS[key].tolerationsValues([toleration])), { mode: 0o600 });
+    // over the values dynamoctl passes (nats: no nats-box, which takes its own podTemplate)
+    writeFileSync(file, stringify(mergeValues(subchartValues(values, key), COMPONENTS[key].tolerationsValues([toleration]))), { mode: 0o600 });
     const pkg = cluster().charts.packages.find((p) => p.name === chart)!;
     const r = helm(3, ['template', `dynamo-platform-${key}`, pkg.file, '-n', 'dynamo-system', '-f', file]);
     expect(r.code, r.stderr).toBe(0);

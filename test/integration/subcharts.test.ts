@@ -62,6 +62,9 @@ describe('Grove and Kai', () => {
 
   it('pulls every image of every workload from the mirror under --registry, Grove’s init image included; pull secrets where the chart takes them, a warning where not', async () => {
     await uninstall();
+    // the pull secret is the user's, made beforehand for the mirror (the check looks for it)
+    kubectlOk(['create', 'namespace', ns]);
+    kubectlOk(['create', 'secret', 'docker-registry', 'regcred', '-n', ns, '--docker-server=mirror.example.com:5000', '--docker-username=u', '--docker-password=p']);
     const r = install(['--registry', MIRROR, '--image-pull-secret', 'regcred']);
     expect(r.stderr).toMatch(/Grove: grove-charts v0\.1\.0-alpha\.3 has no pull-secret value/);
     expect(r.stderr).toMatch(/Kai scheduler: .*crd-upgrader/);
