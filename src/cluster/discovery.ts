@@ -169,15 +169,21 @@ export interface CrdStatus {
   present: boolean;
   established: boolean;
   namesAccepted: boolean;
+  /** The helm release the CRD says owns it (meta.helm.sh annotations), if any. */
+  helmOwner?: { release: string; namespace: string } | undefined;
 }
 
 /** The state of named CRDs (one GET each: a handful of names, not every CRD of the cluster). */
 export async function crdStatus(kube: Kube, names: readonly string[]): Promise<CrdStatus[]> {
   return Promise.all(
     names.map(async (name) => {
-      const crd = await kube.getOptional<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      const crd = await kube.getOptional<{ metadata?: { annotations?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } }>(
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      );
       const condition = (type: string): boolean => crd?.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
-      return { name, present: crd !== undefined, established: condition('Established'), namesAccepted: condition('NamesAccepted') };
+      const a = crd?.metadata?.annotations ?? {};
+      const owner = a['meta.helm.sh/release-name'] && a['meta.helm.sh/release-namespace'] ? { release: a['meta.helm.sh/release-name'], namespace: a['meta.helm.sh/release-namespace'] } : undefined;
+      return { name, present: crd !== undefined, established: condition('Established'), namesAccepted: condition('NamesAccepted'), helmOwner: owner };
     }),
   );
 }

@@ -32,6 +32,8 @@ export interface ReleaseSpec {
   /** helm --timeout, in seconds: how long helm waits for the release's resources to become ready. */
   timeoutSeconds: number;
   createNamespace?: boolean;
+  /** Adopt objects another (gone) release left behind: helm --take-ownership (helm 3.17+). */
+  takeOwnership?: boolean;
   /** The key under dynamoctl.charts the source came from, for the hint when the chart cannot be found. */
   component?: ChartKey;
 }
@@ -58,6 +60,8 @@ export const VALUES_DIR_PREFIX = 'dynamoctl-values-';
 
 /** `helm get metadata` (chart, version, status and revision without values or manifest) arrived in helm 3.13. */
 export const hasGetMetadata = (v: HelmVersion): boolean => v.major > 3 || (v.major === 3 && v.minor >= 13);
+/** `--take-ownership` (adopt objects whose owner release is gone): helm 3.17 and later. */
+export const hasTakeOwnership = (v: HelmVersion): boolean => v.major > 3 || (v.major === 3 && v.minor >= 17);
 
 /** `--wait` as each major spells "wait for the resources" (helm 4 without a value would also mean watcher). */
 export const waitArg = (v: HelmVersion): string => (v.major >= 4 ? '--wait=watcher' : '--wait');
@@ -100,6 +104,7 @@ export function upgradeInstallArgs(spec: ReleaseSpec, location: ChartLocation, v
     '--namespace',
     spec.namespace,
     ...(spec.createNamespace ? ['--create-namespace'] : []),
+    ...(spec.takeOwnership ? ['--take-ownership'] : []),
     waitArg(version),
     '--timeout',
     timeoutArg(spec.timeoutSeconds),

@@ -11,7 +11,8 @@ import { parseDuration } from '../config/duration.ts';
 import { subchartValues } from '../components/values.ts';
 import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
 import type { HelmOptions } from '../helm/helm.ts';
-import { recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
+import { hasTakeOwnership, recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
+import { helmVersion } from '../helm/helm.ts';
 import type { Material } from '../render/operator.ts';
 import { ClusterError } from '../errors.ts';
 import { materialFor } from '../secrets/material.ts';
@@ -55,6 +56,8 @@ const record = (component: ChartKey, release: string, namespace: string, values:
 /**
  * The Dynamo CRDs (cluster-wide installs only): reused when another party installed them and they are
  * established, else installed or upgraded through helm from the pinned dynamo-crds chart; then waited on.
+ * CRDs an uninstalled helm release left behind (the chart keeps five of the six) are taken over; CRDs of a
+ * release that still exists are never taken.
  */
 export async function installCrds(kube: Kube, values: Values, helm: HelmOptions, update: (s: string) => void): Promise<HelmReleaseRecord> {
   const ours = await releaseStatus('dynamo-crds', CRDS_NAMESPACE, helm);
@@ -63,10 +66,31 @@ export async function installCrds(kube: Kube, values: Values, helm: HelmOptions,
     update('already installed; reused');
     return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values, { reused: true });
   }
+  const foreign = [...new Map(crds.flatMap((c) => (c.helmOwner && !(c.helmOwner.release === 'dynamo-crds' && c.helmOwner.namespace === CRDS_NAMESPACE) ? [[`${c.helmOwner.namespace}/${c.helmOwner.release}`, c.helmOwner]] : []))).values()];
+  for (const owner of foreign) {
+    if (await releaseStatus(owner.release, owner.namespace, helm)) {
+      const missing = crds.filter((c) => !c.present).map((c) => c.name);
+      throw new ClusterError(`the Dynamo CRDs belong to helm release ${owner.release} in ${owner.namespace}${missing.length ? `, which lacks ${missing.join(', ')}` : ''}`, {
+        hint: `repair that release (helm upgrade ${owner.release} -n ${owner.namespace}), or remove it, then re-run`,
+      });
+    }
+  }
+  if (foreign.length) {
+    const version = await helmVersion(helm);
+    if (!hasTakeOwnership(version)) {
+      throw new ClusterError(`Dynamo CRDs left behind by the uninstalled helm release ${foreign.map((o) => `${o.release} (${o.namespace})`).join(', ')} need helm 3.17 or newer to be taken over (found ${version.raw})`, {
+        hint: 'upgrade helm, or point their meta.helm.sh/release-name and release-namespace annotations at dynamo-crds and default',
+      });
+    }
+    update(`taking over the CRDs left by the uninstalled release ${foreign.map((o) => `${o.namespace}/${o.release}`).join(', ')}`);
+  }
   const recovered = await recoverPendingRelease('dynamo-crds', CRDS_NAMESPACE, timeoutSeconds(values.dynamoctl.timeouts.helm), helm);
   if (recovered) update(recovered);
   update(`helm upgrade --install dynamo-crds ${values.dynamoctl.charts['dynamo-crds'].version}`);
-  await upgradeInstall({ release: 'dynamo-crds', namespace: CRDS_NAMESPACE, source: values.dynamoctl.charts['dynamo-crds'], values: {}, timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
+  await upgradeInstall(
+    { release: 'dynamo-crds', namespace: CRDS_NAMESPACE, source: values.dynamoctl.charts['dynamo-crds'], values: {}, timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm), takeOwnership: foreign.length > 0 },
+    helm,
+  );
   await waitForReady(kube, DYNAMO_CRDS.map((name) => ({ kind: 'CustomResourceDefinition' as const, name })), { timeoutMs: 60_000, onEvent: (e) => update(`${e.target.name}: ${e.message}`) });
   return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values);
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { installEnvironment, removeByHand } from './environment.ts';
-import { eventually, helm, kubectl, kubectlOk, uniqueName } from './cluster.ts';
+import { cluster, eventually, helm, kubectl, kubectlOk, uniqueName } from './cluster.ts';
 
 const env = installEnvironment('subcharts');
 const { dynamoctl } = env;
@@ -38,8 +38,21 @@ describe('Grove and Kai', () => {
     return r;
   };
 
-  it('installs both operators, and Kai’s operator-created Deployments are waited for', () => {
-    install();
+  it('installs both operators, and Kai’s operator-created Deployments are waited for; takes over the Dynamo CRDs an uninstalled helm release left behind', () => {
+    // as after `helm install dynamo-crds -n elsewhere` and its uninstall: five CRDs kept (resource-policy
+    // keep), still naming the gone release, and the sixth deleted
+    const elsewhere = uniqueName('old-crds');
+    const pkg = cluster().charts.packages.find((p) => p.name === 'dynamo-crds')!;
+    const old = helm(3, ['upgrade', '--install', 'dynamo-crds', pkg.file, '-n', elsewhere, '--create-namespace', '--wait', '--take-ownership']);
+    expect(old.code, old.stderr).toBe(0);
+    expect(helm(3, ['uninstall', 'dynamo-crds', '-n', elsewhere, '--wait']).code).toBe(0);
+    kubectl(['wait', '--for=delete', 'crd/dynamoworkermetadatas.nvidia.com', '--timeout=120s']);
+    expect(kubectlOk(['get', 'crd', 'dynamographdeployments.nvidia.com', '-o', 'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}'])).toBe(elsewhere);
+    kubectl(['delete', 'namespace', elsewhere, '--wait=false']);
+
+    const r = install();
+    expect(r.stderr).toContain(`taking over the CRDs left by the uninstalled release ${elsewhere}/dynamo-crds`);
+    expect(kubectlOk(['get', 'crd', 'dynamographdeployments.nvidia.com', '-o', 'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}'])).toBe('default');
     expect(deploymentNames(ns)).toEqual(expect.arrayContaining(['grove-operator', 'kai-operator', 'scheduler', 'binder', 'pod-grouper', 'queue-controller', 'podgroup-controller', 'admission']));
     const status = dynamoctl(['status', '--release', release, '-n', ns]);
     expect(status.code, status.stdout + status.stderr).toBe(0);

@@ -59,8 +59,9 @@ describe('the wizard in a terminal', () => {
     expect(offered).toMatch(/kubectl create secret docker-registry wiz-pull-secret -n \S+ --docker-server=nvcr\.io --docker-username=alice --docker-password='<password>'/);
     const plan = await t.answer(/Install Dynamo platform 0\.8\.1 as wiz/, 'y', 'Enter');
     expect(plan).toMatch(new RegExp(`\\+ apply Secret ${ns}/wiz-pull-secret \\(yours: not owned by the install`));
-    expect(await t.exitCode()).toBe(0);
+    const code = await t.exitCode();
     const screen = t.screen();
+    expect(code, screen).toBe(0);
     expect(screen).toMatch(/Installed Dynamo platform as release wiz/);
     expect(screen).not.toContain(PASSWORD);
 

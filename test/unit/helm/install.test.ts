@@ -116,6 +116,8 @@ describe('arguments', () => {
       '--output',
       'json',
     ]);
+    // adopting what a release that no longer exists left behind
+    expect(upgradeInstallArgs(spec({ takeOwnership: true }), repoLoc, '/tmp/v/values.json', V4, kube)).toEqual([...common, '--take-ownership', '--wait=watcher', ...tail]);
   });
 
   it('uninstallArgs', () => {
