@@ -7,6 +7,7 @@ import { describeOperator, detectConflicts, isSelf, leftoverCleanupCommand } fro
 import { unlessForbidden } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 import { helmVersion, resolveChartSource } from '../helm/helm.ts';
+import { crdOwners, liveCrdOwnerError, releaseStatus } from '../helm/install.ts';
 import { registryHost, rewriteRegistry } from '../config/images.ts';
 import type { ChartKey } from '../config/values-schema.ts';
 import { DEFAULT_LEADER_ELECTION_ID } from '../config/rules.ts';
@@ -16,6 +17,9 @@ import { pullSecretWarnings } from '../components/values.ts';
 import type { CheckContext } from './context.ts';
 import { missingPermissions, requiredPermissions, summarisePermissions } from './permissions.ts';
 import type { Check, Outcome } from './types.ts';
+
+/** Where helm keeps the CRD release, as the upstream guide installs it. */
+export const CRDS_NAMESPACE = 'default';
 
 /** The CRDs the Dynamo operator serves (0.8), installed by the dynamo-crds chart. */
 export const DYNAMO_CRDS = [
@@ -184,6 +188,13 @@ export const preflightChecks: Check[] = [
       const unhealthy = crds.filter((c) => c.present && !(c.established && c.namesAccepted)).map((c) => c.name);
       if (unhealthy.length) return fail(`CRDs not Established/NamesAccepted: ${unhealthy.join(', ')}`, { hint: 'kubectl describe crd <name> shows why' });
       if (!missing.length) return pass(`${crds.length} CRDs established`);
+      if (ctx.planned.scope === 'cluster') {
+        const owners = await crdOwners(crds, { release: 'dynamo-crds', namespace: CRDS_NAMESPACE }, ctx.helm);
+        if (owners.live) {
+          const error = liveCrdOwnerError(owners.live, missing);
+          return fail(error.message, { hint: error.hint ?? '' });
+        }
+      }
       if (ctx.planned.scope === 'namespace') {
         return fail(`${missing.length} Dynamo CRDs are missing and namespace mode never installs CRDs`, { hint: `a cluster administrator must run: ${adminCommand}`, details: missing });
       }
@@ -343,8 +354,9 @@ export const preflightChecks: Check[] = [
       const everywhere = await facts.operators(ctx);
       // a namespace admin cannot list cluster-wide: their own namespace says enough here
       const { operators } = everywhere.forbidden.length ? await discoverOperators(ctx.kube(), { namespaces: [ctx.planned.namespace] }) : everywhere;
-      const helmOwned = operators.find((o) => isSelf(ctx.planned, o) && o.installedBy === 'helm-chart');
-      if (!helmOwned) return pass();
+      // chart-shaped objects alone are not enough: helm must hold a release of that name there
+      const chartShaped = operators.some((o) => isSelf(ctx.planned, o) && o.installedBy === 'helm-chart');
+      if (!chartShaped || !(await releaseStatus(ctx.planned.release, ctx.planned.namespace, ctx.helm).catch(() => undefined))) return pass();
       return fail(`release ${ctx.planned.release} in ${ctx.planned.namespace} was installed with the dynamo-platform Helm chart and is managed by helm`, {
         hint: `helm uninstall ${ctx.planned.release} -n ${ctx.planned.namespace} first, or keep managing it with helm`,
       });

@@ -19,7 +19,7 @@ export interface Component {
    * Values that move every image the chart renders, and every image its operator starts at run time, to
    * `<mirror>/<path>` (the --registry rule of config/images.ts).
    */
-  registryValues: (registry: string) => Tree;
+  registryValues: (registry: string, current: Tree) => Tree;
   /** Values that give the chart's pods these pull secrets; `gaps` names pods that still get none. */
   pullSecrets: { values: (names: string[]) => Tree; gaps?: string } | { unsupported: string };
   /** Values that put the chart's volumes on a StorageClass (none: the chart keeps no data). */
@@ -81,11 +81,15 @@ export const COMPONENTS: Record<SubchartKey, Component> = {
   grove: {
     key: 'grove',
     title: 'Grove',
-    registryValues: (registry) => ({
-      image: { repository: rewriteRegistry('ghcr.io/nvidia/grove/grove-operator', registry) },
-      // the init container Grove injects into every PodClique pod; the list replaces the chart's whole
-      deployment: { env: [{ name: 'GROVE_INIT_CONTAINER_IMAGE', value: rewriteRegistry(GROVE_INIT_IMAGE, registry) }] },
-    }),
+    registryValues: (registry, current) => {
+      // the init container Grove injects into every PodClique pod; a list replaces the chart's whole, so the
+      // user's other entries are kept and only this one is set
+      const env = ((get(current, ['deployment', 'env']) as { name?: string }[] | undefined) ?? []).filter((e) => e.name !== 'GROVE_INIT_CONTAINER_IMAGE');
+      return {
+        image: { repository: rewriteRegistry('ghcr.io/nvidia/grove/grove-operator', registry) },
+        deployment: { env: [{ name: 'GROVE_INIT_CONTAINER_IMAGE', value: rewriteRegistry(GROVE_INIT_IMAGE, registry) }, ...env] },
+      };
+    },
     pullSecrets: {
       unsupported:
         'grove-charts v0.1.0-alpha.3 has no pull-secret value: the grove-operator pod pulls without credentials (let it pull anonymously from the mirror, or add the secret to ServiceAccount grove-operator)',

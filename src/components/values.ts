@@ -23,7 +23,7 @@ export function subchartValues(values: Values, key: SubchartKey): Tree {
   // the user's own section wins over what dynamoctl derives, except the mirror: --registry moves every image
   out = mergeValues(out, section);
   const registry = values.dynamoctl.registry;
-  if (registry) out = mergeValues(out, component.registryValues(registry));
+  if (registry) out = mergeValues(out, component.registryValues(registry, out));
   return out;
 }
 

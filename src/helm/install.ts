@@ -17,7 +17,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChartKey, ChartSource } from '../config/values-schema.ts';
-import { HelmError } from '../errors.ts';
+import type { CrdStatus } from '../cluster/discovery.ts';
+import { ClusterError, HelmError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { chartLocation, describeLocation, type ChartLocation } from './chart-source.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS, HelmTimeoutError, helmVersion, kubeArgs, runHelm, type HelmOptions, type HelmResult } from './helm.ts';
@@ -323,6 +324,28 @@ export function describeInstallFailure(spec: ReleaseSpec, location: ChartLocatio
   }
 }
 
+/**
+ * The helm releases (other than `own`) that the CRDs' meta.helm.sh annotations name: `gone` ones left the
+ * CRDs behind (the chart keeps them) and may be taken over; a `live` one still owns them.
+ */
+export async function crdOwners(crds: readonly CrdStatus[], own: { release: string; namespace: string }, opts: HelmOptions): Promise<{ gone: string[]; live?: { release: string; namespace: string } }> {
+  const owners = new Map<string, { release: string; namespace: string }>();
+  for (const c of crds) if (c.helmOwner && !(c.helmOwner.release === own.release && c.helmOwner.namespace === own.namespace)) owners.set(`${c.helmOwner.namespace}/${c.helmOwner.release}`, c.helmOwner);
+  const gone: string[] = [];
+  for (const [key, owner] of owners) {
+    if (await releaseStatus(owner.release, owner.namespace, opts)) return { gone, live: owner };
+    gone.push(key);
+  }
+  return { gone };
+}
+
+/** The refusal when a release that still exists owns (some of) the CRDs an install would have to add. */
+export function liveCrdOwnerError(owner: { release: string; namespace: string }, missing: readonly string[]): ClusterError {
+  return new ClusterError(`the Dynamo CRDs belong to helm release ${owner.release} in ${owner.namespace}${missing.length ? `, which lacks ${missing.join(', ')}` : ''}`, {
+    hint: `repair that release (helm upgrade ${owner.release} -n ${owner.namespace}) or remove it, then re-run`,
+  });
+}
+
 /** helm's error when a release is not there (get, status, history, uninstall; helm 3 and 4, any namespace). */
 export const isReleaseNotFound = (reason: string): boolean => /(^|: )release: not found$/.test(reason);
 
@@ -363,6 +386,13 @@ export async function upgradeInstall(spec: ReleaseSpec, opts: HelmOptions): Prom
   const location = absolute(found);
   timeoutArg(spec.timeoutSeconds); // a bad timeout fails before anything is written or run
   const version = await helmVersion(opts);
+  if (spec.takeOwnership && !hasTakeOwnership(version)) {
+    throw new HelmError(`${spec.release} must take over objects a removed release left behind, which needs helm 3.17 or newer (found ${version.raw})`, {
+      argv: [],
+      stderr: '',
+      hint: 'upgrade helm, or point the objects’ meta.helm.sh/release-name and release-namespace annotations at the new release',
+    });
+  }
   return withValuesFile(spec.values, async (file) => {
     const args = upgradeInstallArgs(spec, location, file, version, opts);
     let r: HelmResult;

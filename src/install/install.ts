@@ -28,7 +28,8 @@ import { onInterrupt } from '../interrupt.ts';
 import { renderManifests } from '../render/index.ts';
 import { objectKey, type KubeObject } from '../render/k8s-types.ts';
 import { pruneSelector } from '../render/labels.ts';
-import { managerDeploymentName, renderContext } from '../render/operator.ts';
+import { renderContext } from '../render/context.ts';
+import { managerDeploymentName } from '../render/operator.ts';
 import type { Progress } from '../ui/progress.ts';
 import { cliVersion, DYNAMO_PLATFORM_VERSION } from '../version.ts';
 import { ensureNamespace, installCrds, installSubcharts, loadMaterial } from './stages.ts';
@@ -64,6 +65,17 @@ export interface InstallSummary {
   record?: InstallRecord;
 }
 
+/** Does the record name a newer platform than this dynamoctl installs? A record that names no version is an error. */
+function newerThanThis(recorded: string, release: string, namespace: string): boolean {
+  try {
+    return compareVersions(recorded, DYNAMO_PLATFORM_VERSION) > 0;
+  } catch {
+    throw new UserError(`the install record of ${release} in ${namespace} names platform version ${JSON.stringify(recorded)}, which is not a version`, {
+      hint: `kubectl get secret dynamoctl-install-${release} -n ${namespace} -o yaml shows it; uninstall and install again`,
+    });
+  }
+}
+
 function describePlan(plan: Plan): string[] {
   const id = (o: { kind: string; metadata: { name: string; namespace?: string } }): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
   return [
@@ -89,7 +101,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
   try {
     // check
     const previous = await readRecord(kube, release, namespace).catch(() => undefined);
-    if (previous && compareVersions(previous.platformVersion, DYNAMO_PLATFORM_VERSION) > 0) {
+    if (previous && newerThanThis(previous.platformVersion, release, namespace)) {
       throw new UserError(`release ${release} in ${namespace} runs Dynamo platform ${previous.platformVersion}; this dynamoctl installs ${DYNAMO_PLATFORM_VERSION}, an older version`, {
         hint: 'downgrades are refused: use the dynamoctl that installed it, or uninstall first',
       });

@@ -5,23 +5,20 @@
  */
 import { unlessForbidden, type Kube } from '../cluster/client.ts';
 import { crdStatus, findOperatorDeployment } from '../cluster/discovery.ts';
-import { DYNAMO_CRDS } from '../checks/preflight.ts';
+import { CRDS_NAMESPACE, DYNAMO_CRDS } from '../checks/preflight.ts';
 import { COMPONENTS } from '../components/table.ts';
 import { parseDuration } from '../config/duration.ts';
 import { subchartValues } from '../components/values.ts';
 import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
 import type { HelmOptions } from '../helm/helm.ts';
-import { hasTakeOwnership, recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
-import { helmVersion } from '../helm/helm.ts';
-import type { Material } from '../render/operator.ts';
+import { crdOwners, liveCrdOwnerError, recoverPendingRelease, releaseStatus, upgradeInstall } from '../helm/install.ts';
+import type { Material } from '../render/context.ts';
 import { ClusterError } from '../errors.ts';
 import { materialFor } from '../secrets/material.ts';
 import { subchartRelease } from '../render/names.ts';
 import type { HelmReleaseRecord } from '../apply/record.ts';
 import { waitForReady } from '../apply/wait.ts';
 
-/** Where helm keeps the CRD release, as the upstream guide installs it. */
-export const CRDS_NAMESPACE = 'default';
 
 const secretData = (kube: Kube, namespace: string, name: string): Promise<Record<string, string> | undefined> =>
   kube.getOptional<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).then((s) => s?.data);
@@ -66,29 +63,15 @@ export async function installCrds(kube: Kube, values: Values, helm: HelmOptions,
     update('already installed; reused');
     return record('dynamo-crds', 'dynamo-crds', CRDS_NAMESPACE, values, { reused: true });
   }
-  const foreign = [...new Map(crds.flatMap((c) => (c.helmOwner && !(c.helmOwner.release === 'dynamo-crds' && c.helmOwner.namespace === CRDS_NAMESPACE) ? [[`${c.helmOwner.namespace}/${c.helmOwner.release}`, c.helmOwner]] : []))).values()];
-  for (const owner of foreign) {
-    if (await releaseStatus(owner.release, owner.namespace, helm)) {
-      const missing = crds.filter((c) => !c.present).map((c) => c.name);
-      throw new ClusterError(`the Dynamo CRDs belong to helm release ${owner.release} in ${owner.namespace}${missing.length ? `, which lacks ${missing.join(', ')}` : ''}`, {
-        hint: `repair that release (helm upgrade ${owner.release} -n ${owner.namespace}), or remove it, then re-run`,
-      });
-    }
-  }
-  if (foreign.length) {
-    const version = await helmVersion(helm);
-    if (!hasTakeOwnership(version)) {
-      throw new ClusterError(`Dynamo CRDs left behind by the uninstalled helm release ${foreign.map((o) => `${o.release} (${o.namespace})`).join(', ')} need helm 3.17 or newer to be taken over (found ${version.raw})`, {
-        hint: 'upgrade helm, or point their meta.helm.sh/release-name and release-namespace annotations at dynamo-crds and default',
-      });
-    }
-    update(`taking over the CRDs left by the uninstalled release ${foreign.map((o) => `${o.namespace}/${o.release}`).join(', ')}`);
-  }
+  // checked before anything changed (preflight `crds`); again here, as the last word before helm takes over
+  const owners = await crdOwners(crds, { release: 'dynamo-crds', namespace: CRDS_NAMESPACE }, helm);
+  if (owners.live) throw liveCrdOwnerError(owners.live, crds.filter((c) => !c.present).map((c) => c.name));
+  if (owners.gone.length) update(`taking over the CRDs left by the uninstalled release ${owners.gone.join(', ')}`);
   const recovered = await recoverPendingRelease('dynamo-crds', CRDS_NAMESPACE, timeoutSeconds(values.dynamoctl.timeouts.helm), helm);
   if (recovered) update(recovered);
   update(`helm upgrade --install dynamo-crds ${values.dynamoctl.charts['dynamo-crds'].version}`);
   await upgradeInstall(
-    { release: 'dynamo-crds', namespace: CRDS_NAMESPACE, source: values.dynamoctl.charts['dynamo-crds'], values: {}, timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm), takeOwnership: foreign.length > 0 },
+    { release: 'dynamo-crds', namespace: CRDS_NAMESPACE, source: values.dynamoctl.charts['dynamo-crds'], values: {}, timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm), takeOwnership: owners.gone.length > 0 },
     helm,
   );
   await waitForReady(kube, DYNAMO_CRDS.map((name) => ({ kind: 'CustomResourceDefinition' as const, name })), { timeoutMs: 60_000, onEvent: (e) => update(`${e.target.name}: ${e.message}`) });

@@ -15,7 +15,8 @@ import type { HelmOptions } from '../helm/helm.ts';
 import { releaseStatus } from '../helm/install.ts';
 import { renderManifests } from '../render/index.ts';
 import { pruneSelector } from '../render/labels.ts';
-import { managerDeploymentName, renderContext } from '../render/operator.ts';
+import { renderContext } from '../render/context.ts';
+import { managerDeploymentName } from '../render/operator.ts';
 import { DYNAMO_PLATFORM_VERSION } from '../version.ts';
 import { loadMaterial } from './stages.ts';
 

@@ -28,7 +28,7 @@ import { KIND_RESOURCES, objectKey, objectPath } from '../render/k8s-types.ts';
 import { ownershipSelector } from '../render/labels.ts';
 import { subchartRelease } from '../render/names.ts';
 import type { Progress } from '../ui/progress.ts';
-import { CRDS_NAMESPACE } from './stages.ts';
+import { CRDS_NAMESPACE } from '../checks/preflight.ts';
 
 const LOCK_WAIT_MS = 10 * 60_000;
 /** How long deleted objects (operator, CRDs, namespace) may take to disappear. */

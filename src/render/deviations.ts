@@ -152,7 +152,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     upstream: 'object',
     dynamoctl: ABSENT,
     reason:
-      'The chart creates the dynamo and dynamo-default queues whenever the cluster serves the Kai API and they do not exist yet; dynamoctl creates them when it installs Kai with the platform, and leaves the queues of a Kai someone else runs to them.',
+      'The chart creates the dynamo and dynamo-default queues whenever the cluster serves the Kai API and they do not exist yet; dynamoctl creates them only when Kai is enabled for the install (installed with it, or an existing Kai reused), so an install without Kai adds nothing to a Kai scheduler.',
     noUpstreamCase: true,
   },
   {

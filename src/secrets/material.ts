@@ -5,7 +5,8 @@
  * everything is generated.
  */
 import type { Values } from '../config/values-schema.ts';
-import { generatesWebhookCert, renderContext, webhookServiceName, type Material } from '../render/operator.ts';
+import { generatesWebhookCert, renderContext, type Material } from '../render/context.ts';
+import { webhookServiceName } from '../render/operator.ts';
 import { DYNAMO_PLATFORM_VERSION } from '../version.ts';
 import { generateSshKeyPair, generateWebhookCert, reusableWebhookCert } from './generate.ts';
 

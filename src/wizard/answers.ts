@@ -140,8 +140,9 @@ export function valuesFromAnswers(a: Answers, base: Tree = {}): Tree {
     }
   };
   if (!storageClass) [ETCD_CLASS, NATS_CLASS].forEach(unset);
-  // earlier wizards wrote the subcharts' pull secrets themselves: dynamoctl passes them on now
-  [['nats', 'global', 'image', 'pullSecretNames'], ['etcd', 'global', 'imagePullSecrets']].forEach(unset);
+  // earlier wizards wrote the subcharts' pull secrets themselves (dynamoctl passes the operator's on now):
+  // with no pull secret chosen they go too
+  if (!pullSecrets.length) [['nats', 'global', 'image', 'pullSecretNames'], ['etcd', 'global', 'imagePullSecrets']].forEach(unset);
   if (!a.operatorImage) unset(['dynamo-operator', 'controllerManager', 'manager', 'image', 'repository']);
   if (!a.operatorTag) unset(['dynamo-operator', 'controllerManager', 'manager', 'image', 'tag']);
   return out;

@@ -5,12 +5,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, runCli, type CliResult } from '../helpers/cli.ts';
 import { writeChartSources } from '../helpers/fixtures.ts';
 import { installEnvironment, operatorTeamKubeconfig, removeByHand } from './environment.ts';
-import { installOperator } from './operators.ts';
-import { cluster, helm, kubectl, kubectlOk, uniqueName } from './cluster.ts';
+import { operatorObjects } from './operators.ts';
+import { cluster, helm, kubectl, kubectlOk, uniqueName, yamlStream } from './cluster.ts';
 
 const env = installEnvironment('install');
 const { work, common, dynamoctl } = env;
@@ -193,7 +194,15 @@ describe('a namespace admin', () => {
 describe('a release the upstream Helm chart installed', () => {
   it('is refused (exit 2) naming it, and nothing is changed: no takeover of what helm owns', () => {
     const ns = uniqueName('helm-owned');
-    const remove = installOperator({ release: 'acme', namespace: ns, scope: 'namespace' }, 'helm-chart');
+    // a real helm release holding chart-shaped operator objects, as `helm install acme dynamo-platform` leaves
+    const chart = join(work, 'acme-chart');
+    mkdirSync(join(chart, 'templates'), { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: dynamo-platform\nversion: 0.8.1\n');
+    const objects = operatorObjects({ release: 'acme', namespace: ns, scope: 'namespace' }, 'helm-chart').map((o) => ({ ...o, metadata: { ...o.metadata, annotations: {} } }));
+    writeFileSync(join(chart, 'templates', 'operator.yaml'), yamlStream(objects).replace(/\{\{/g, '{{ "{{" }}'));
+    const installed = helm(3, ['install', 'acme', chart, '-n', ns, '--create-namespace']);
+    expect(installed.code, installed.stderr).toBe(0);
+    const remove = () => helm(3, ['uninstall', 'acme', '-n', ns]);
     try {
       const before = kubectlOk(['get', 'serviceaccounts,roles,rolebindings,deployments', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}']);
       const r = dynamoctl(['install', '--scope', 'namespace', '--release', 'acme', '-n', ns, '--no-nats', '--no-etcd', '--yes']);

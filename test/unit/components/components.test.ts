@@ -22,6 +22,13 @@ describe('--registry through the components table', () => {
     });
   });
 
+  it('keeps the user’s other Grove environment variables (a list replaces as a whole)', () => {
+    const v = values({ registry: MIRROR }, 'grove:\n  deployment:\n    env:\n      - {name: GROVE_LOG, value: debug}\n      - {name: GROVE_INIT_CONTAINER_IMAGE, value: old}\n');
+    expect(subchartValues(v, 'grove')).toMatchObject({
+      deployment: { env: [{ name: 'GROVE_INIT_CONTAINER_IMAGE', value: `${MIRROR}/nvidia/grove/grove-initc` }, { name: 'GROVE_LOG', value: 'debug' }] },
+    });
+  });
+
   it('moves NATS and Kai through their registry values', () => {
     expect(subchartValues(values({ registry: MIRROR }), 'nats')).toMatchObject({ global: { image: { registry: MIRROR } } });
     expect(subchartValues(values({ registry: MIRROR }), 'kai-scheduler')).toMatchObject({ global: { registry: `${MIRROR}/nvidia/kai-scheduler` } });
