@@ -9,10 +9,10 @@ import { ClusterError } from '../errors.ts';
 import { helmVersion, resolveChartSource } from '../helm/helm.ts';
 import { crdOwners, liveCrdOwnerError, releaseStatus } from '../helm/install.ts';
 import { registryHost, rewriteRegistry } from '../config/images.ts';
-import type { ChartKey } from '../config/values-schema.ts';
+import type { ChartKey, SubchartKey } from '../config/values-schema.ts';
 import { DEFAULT_LEADER_ELECTION_ID } from '../config/rules.ts';
 import { objectPath } from '../render/k8s-types.ts';
-import { COMPONENTS } from '../components/table.ts';
+import { ADDON_KEYS, COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
 import { pullSecretWarnings } from '../components/values.ts';
 import type { CheckContext } from './context.ts';
 import { missingPermissions, requiredPermissions, summarisePermissions } from './permissions.ts';
@@ -39,7 +39,7 @@ export const facts = {
   operators: (ctx: CheckContext): Promise<OperatorDiscovery> => ctx.memo('operators', () => discoverOperators(ctx.kube())),
   crds: (ctx: CheckContext) => ctx.memo('crds', () => crdStatus(ctx.kube(), DYNAMO_CRDS)),
   installNamespace: (ctx: CheckContext) => ctx.memo('ns', () => namespaceExists(ctx.kube(), ctx.planned.namespace)),
-  addon: (ctx: CheckContext, key: 'grove' | 'kai-scheduler') => ctx.memo(`addon-${key}`, () => findOperatorDeployment(ctx.kube(), COMPONENTS[key].operator)),
+  addon: (ctx: CheckContext, key: SubchartKey) => ctx.memo(`addon-${key}`, () => findOperatorDeployment(ctx.kube(), COMPONENTS[key].operator)),
 };
 
 /** Asks whether the user may do one thing (a single SelfSubjectAccessReview). */
@@ -267,7 +267,7 @@ export const preflightChecks: Check[] = [
     requires: CONNECTION,
     async run(ctx) {
       const found: string[] = [];
-      for (const key of ['grove', 'kai-scheduler'] as const) {
+      for (const key of ADDON_KEYS) {
         const where = await facts.addon(ctx, key).catch((error: unknown) => {
           if (error instanceof ClusterError && error.status === 403) return 'forbidden' as const;
           throw error;
@@ -336,7 +336,7 @@ export const preflightChecks: Check[] = [
       const v = ctx.values;
       const enabled: ChartKey[] = [
         ...(ctx.planned.scope === 'cluster' ? (['dynamo-crds'] as const) : []),
-        ...(['nats', 'etcd', 'grove', 'kai-scheduler'] as const).filter((k) => v[k].enabled),
+        ...SUBCHART_KEYS.filter((k) => v[k].enabled),
       ];
       const results = await Promise.all(enabled.map(async (key) => ({ key, r: await resolveChartSource(v.dynamoctl.charts[key], ctx.helm) })));
       const bad = results.flatMap(({ key, r }) => (r.ok ? [] : [`${key}: ${r.reason}`]));

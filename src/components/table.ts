@@ -129,6 +129,18 @@ export const COMPONENTS: Record<SubchartKey, Component> = {
 };
 
 export const SUBCHART_KEYS: readonly SubchartKey[] = ['nats', 'etcd', 'grove', 'kai-scheduler'];
+/** What the operator talks to (installed first) and the add-ons that run an operator of their own (after). */
+export const BASE_KEYS: readonly SubchartKey[] = SUBCHART_KEYS.filter((k) => !COMPONENTS[k].operator);
+export const ADDON_KEYS: readonly SubchartKey[] = SUBCHART_KEYS.filter((k) => COMPONENTS[k].operator);
+
+/** Where a chart's values hold its storage class, from storageClassValues (so the path is spelled once). */
+export function storageClassPath(key: SubchartKey): string[] | undefined {
+  const mark = '\u0000';
+  const find = (node: unknown, path: string[]): string[] | undefined =>
+    node === mark ? path : node && typeof node === 'object' ? Object.entries(node).map(([k, v]) => find(v, [...path, k])).find((p) => p !== undefined) : undefined;
+  const probe = COMPONENTS[key].storageClassValues?.(mark);
+  return probe ? find(probe, [key]) : undefined;
+}
 
 /** The component a recorded helm release belongs to (undefined for dynamo-crds and unknown names). */
 export const componentOf = (key: string): Component | undefined => (SUBCHART_KEYS as readonly string[]).includes(key) ? COMPONENTS[key as SubchartKey] : undefined;

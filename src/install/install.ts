@@ -8,6 +8,7 @@
  * record is written as `installing` before the first change and `installed` after the last: an interrupted
  * run is completed by the next one and never looks done. `dryRun` stops after the plan and takes no lock.
  */
+import { SUBCHART_KEYS } from '../components/table.ts';
 import { acquireLockWaiting } from '../apply/lock.ts';
 import { applyObject, applyPlan, OWNED_KINDS, planObjects, USER_FIELD_MANAGER, type Plan } from '../apply/apply.ts';
 import { identity, readRecord, writeRecord, type HelmReleaseRecord, type InstallRecord } from '../apply/record.ts';
@@ -130,7 +131,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
         ? `Plan for ${release} in ${namespace} (${scope === 'cluster' ? 'cluster-wide' : `restricted to ${op.namespaceRestriction.targetNamespace}`}):\n${changes.join('\n')}`
         : `Plan: the operator objects are up to date (${plan.entries.length} unchanged)`,
     );
-    const subcharts = (['nats', 'etcd', 'grove', 'kai-scheduler'] as const).filter((k) => values[k].enabled);
+    const subcharts = SUBCHART_KEYS.filter((k) => values[k].enabled);
     const charts: ChartKey[] = [...(scope === 'cluster' ? (['dynamo-crds'] as const) : []), ...subcharts];
     progress.info(`Charts: ${charts.map((k) => `${k} ${values.dynamoctl.charts[k].version}`).join(', ') || 'none'}`);
     const summary: InstallSummary = { release, namespace, scope, upgrade: previous !== undefined, plan };

@@ -6,7 +6,7 @@
 import { unlessForbidden, type Kube } from '../cluster/client.ts';
 import { crdStatus, findOperatorDeployment } from '../cluster/discovery.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS } from '../checks/preflight.ts';
-import { COMPONENTS } from '../components/table.ts';
+import { ADDON_KEYS, BASE_KEYS, COMPONENTS } from '../components/table.ts';
 import { parseDuration } from '../config/duration.ts';
 import { subchartValues } from '../components/values.ts';
 import type { ChartKey, SubchartKey, Values } from '../config/values-schema.ts';
@@ -101,8 +101,8 @@ export async function installSubcharts(kube: Kube, values: Values, helm: HelmOpt
     return record(key, name, namespace, values);
   };
   const results: HelmReleaseRecord[] = [];
-  results.push(...(await Promise.all((['nats', 'etcd'] as const).filter((k) => values[k].enabled).map(install))));
-  const addons = (['grove', 'kai-scheduler'] as const).filter((k) => values[k].enabled);
+  results.push(...(await Promise.all(BASE_KEYS.filter((k) => values[k].enabled).map(install))));
+  const addons = ADDON_KEYS.filter((k) => values[k].enabled);
   results.push(
     ...(await Promise.all(
       addons.map(async (key) => {

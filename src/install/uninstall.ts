@@ -450,7 +450,8 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
           const left = await waitGone(kube, runtime.map((name) => `/apis/apps/v1/namespaces/${r.namespace}/deployments/${name}`), GONE_TIMEOUT_MS, update);
           if (left.length) throw new ClusterError(`${left.join(', ')} still present after ${GONE_TIMEOUT_MS / 1000}s`, { hint: `kubectl get deployments -n ${r.namespace}` });
         };
-        const first = plan.subcharts.filter((r) => r.component === 'grove' || r.component === 'kai-scheduler');
+        // the add-ons (their operators) before NATS and etcd
+        const first = plan.subcharts.filter((r) => componentOf(r.component)?.operator);
         await Promise.all(first.map(run));
         await Promise.all(plan.subcharts.filter((r) => !first.includes(r)).map(run));
       });

@@ -3,7 +3,7 @@
  * become a values file and a command line. No prompts and no cluster here (ui/wizard.ts asks,
  * cli/commands/wizard.ts talks to the cluster), so every rule is a plain function with plain tests.
  */
-import { COMPONENTS } from '../components/table.ts';
+import { COMPONENTS, storageClassPath } from '../components/table.ts';
 import { detectConflicts, describeOperator } from '../conflicts/detect.ts';
 import type { ExistingOperator, PlannedOperator, Scope } from '../conflicts/types.ts';
 import { registryHost } from '../config/images.ts';
@@ -59,9 +59,9 @@ const get = (tree: unknown, path: readonly string[]): unknown => path.reduce<unk
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
 
 /** Where the answers' storage class lands (components table), to read it back. */
-const ETCD_CLASS = ['etcd', 'persistence', 'storageClass'];
+const ETCD_CLASS = storageClassPath('etcd') ?? [];
 const ETCD_PERSISTENCE = ['etcd', 'persistence', 'enabled'];
-const NATS_CLASS = ['nats', 'config', 'jetstream', 'fileStore', 'pvc', 'storageClassName'];
+const NATS_CLASS = storageClassPath('nats') ?? [];
 const NATS_PERSISTENCE = ['nats', 'config', 'jetstream', 'fileStore', 'pvc', 'enabled'];
 
 /**

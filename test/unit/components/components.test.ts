@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imagesOf } from '../../../src/components/images.ts';
-import { COMPONENTS, componentOf } from '../../../src/components/table.ts';
+import { COMPONENTS, componentOf, storageClassPath } from '../../../src/components/table.ts';
 import { pullSecretWarnings, subchartValues } from '../../../src/components/values.ts';
 import { resolveValues, type ValueFlags } from '../../../src/config/resolve.ts';
 import { parseValuesFile } from '../../../src/config/values-file.ts';
@@ -74,6 +74,12 @@ describe('the table itself', () => {
   it('tells installed components by their operator, never by CRDs alone, for the charts that keep CRDs', () => {
     for (const c of Object.values(COMPONENTS)) if (c.crds.in === 'crds/') expect(c.operator, c.key).toBeDefined();
   });
+  it('knows where each chart keeps its storage class', () => {
+    expect(storageClassPath('nats')).toEqual(['nats', 'config', 'jetstream', 'fileStore', 'pvc', 'storageClassName']);
+    expect(storageClassPath('etcd')).toEqual(['etcd', 'persistence', 'storageClass']);
+    expect(storageClassPath('grove')).toBeUndefined();
+  });
+
   it('finds recorded components by key', () => {
     expect(componentOf('etcd')?.keepsData).toBe(true);
     expect(componentOf('dynamo-crds')).toBeUndefined();
