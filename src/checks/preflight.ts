@@ -273,7 +273,7 @@ export const preflightChecks: Check[] = [
           throw error;
         });
         if (where === 'forbidden') return { status: 'skip', reason: 'you may not list Deployments in every namespace' };
-        if (where) found.push(`${COMPONENTS[key].title} (${COMPONENTS[key].operator?.deployment} in ${where.namespace})`);
+        if (where) found.push(`${COMPONENTS[key].title} (${where.name} in ${where.namespace})`);
       }
       return pass(found.length ? `found ${found.join(' and ')}; install will reuse ${found.length > 1 ? 'them' : 'it'}` : 'none installed');
     },

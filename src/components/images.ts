@@ -1,10 +1,9 @@
 /** The images a set of rendered manifests would pull: every container of every pod template, hooks included. */
 import { parseAllDocuments } from 'yaml';
+import { getPath as at } from '../config/tree.ts';
 
-type Tree = Record<string, unknown>;
 type PodSpec = { containers?: { image?: string }[]; initContainers?: { image?: string }[]; ephemeralContainers?: { image?: string }[] };
 
-const at = (node: unknown, path: readonly string[]): unknown => path.reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Tree)[k] : undefined), node);
 
 /** Where each workload kind keeps its pod spec. */
 const POD_SPEC: Record<string, readonly string[]> = {

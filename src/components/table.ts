@@ -5,11 +5,10 @@
  * kai-scheduler v0.9.4); the fixture charts in test/fixtures/charts behave the same way.
  */
 import { rewriteRegistry } from '../config/images.ts';
+import { getPath as get } from '../config/tree.ts';
 import type { SubchartKey } from '../config/values-schema.ts';
 
 type Tree = Record<string, unknown>;
-
-const get = (tree: unknown, path: readonly string[]): unknown => path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Tree)[key] : undefined), tree);
 
 export interface Component {
   key: SubchartKey;

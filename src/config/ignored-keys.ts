@@ -5,6 +5,8 @@
  * one warning line naming the keys, never their values. An entry covers the key and everything under it.
  */
 
+import { getPath, isTree, type Tree } from './tree.ts';
+
 export interface IgnoredKey {
   /** Dotted key path from the top of the values tree. */
   key: string;
@@ -23,8 +25,6 @@ export const IGNORED_UPSTREAM_KEYS: readonly IgnoredKey[] = [
   { key: 'dynamo-api-store', reason: 'only the chart NOTES.txt reads it; 0.8.1 has no such subchart' },
 ];
 
-type Tree = Record<string, unknown>;
-const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Set means: not null (null is "unset", as in helm), and a map counts only if it is empty or sets something. */
 function isSet(value: unknown): boolean {
@@ -34,18 +34,9 @@ function isSet(value: unknown): boolean {
   return children.length === 0 || children.some(isSet);
 }
 
-function at(tree: Tree, path: readonly string[]): unknown {
-  let node: unknown = tree;
-  for (const key of path) {
-    if (!isTree(node)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
-
 /** The ignored keys that any of `trees` (the user's layers, not the defaults) sets, in table order. */
 export function ignoredKeysSet(trees: readonly Tree[], table: readonly IgnoredKey[] = IGNORED_UPSTREAM_KEYS): IgnoredKey[] {
-  return table.filter((entry) => trees.some((tree) => isSet(at(tree, entry.key.split('.')))));
+  return table.filter((entry) => trees.some((tree) => isSet(getPath(tree, entry.key.split('.')))));
 }
 
 /** The one warning line (without the "warning: " prefix), or undefined when nothing ignored was set. */

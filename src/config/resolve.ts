@@ -14,6 +14,7 @@
  * Then: targetNamespace defaults to the install namespace.
  * Upstream keys dynamoctl accepts but ignores (ignored-keys.ts) earn one warning when a user layer sets them.
  */
+import { isTree } from './tree.ts';
 import { UserError } from '../errors.ts';
 import { HELM_SET_ORDER, applySetFlag, type SetFlag } from './set-flags.ts';
 import { checkSchema, formatPath, type PathSegment } from './schema.ts';
@@ -105,7 +106,6 @@ export function mergeValues(base: Tree, overlay: Tree): Tree {
   return out;
 }
 
-const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Where dynamoctl owns the keys, an unset (null) key takes its default again; one without a default goes. */
 function restoreOwnedDefaults(values: Tree, defaults: Tree): Tree {

@@ -448,7 +448,7 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
           // what its operator created goes with it, through the garbage collector, after helm returns
           const runtime = componentOf(r.component)?.runtimeDeployments ?? [];
           const left = await waitGone(kube, runtime.map((name) => `/apis/apps/v1/namespaces/${r.namespace}/deployments/${name}`), GONE_TIMEOUT_MS, update);
-          if (left.length) throw new ClusterError(`${left.join(', ')} still present after ${GONE_TIMEOUT_MS / 1000}s`, { hint: `kubectl get deployments -n ${r.namespace}` });
+          if (left.length) throw new ClusterError(`what the ${r.component} operator created is still present after ${GONE_TIMEOUT_MS / 1000}s: ${left.join(', ')}`, { hint: `kubectl get deployments -n ${r.namespace}` });
         };
         // the add-ons (their operators) before NATS and etcd
         const first = plan.subcharts.filter((r) => componentOf(r.component)?.operator);

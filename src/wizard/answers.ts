@@ -3,6 +3,7 @@
  * become a values file and a command line. No prompts and no cluster here (ui/wizard.ts asks,
  * cli/commands/wizard.ts talks to the cluster), so every rule is a plain function with plain tests.
  */
+import { getPath as get } from '../config/tree.ts';
 import { COMPONENTS, storageClassPath } from '../components/table.ts';
 import { detectConflicts, describeOperator } from '../conflicts/detect.ts';
 import type { ExistingOperator, PlannedOperator, Scope } from '../conflicts/types.ts';
@@ -55,7 +56,6 @@ export interface ClusterFacts {
   forbidden: string[];
 }
 
-const get = (tree: unknown, path: readonly string[]): unknown => path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Tree)[key] : undefined), tree);
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
 
 /** Where the answers' storage class lands (components table), to read it back. */

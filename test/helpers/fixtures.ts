@@ -1,6 +1,6 @@
 /** Small fixtures several test files share. */
 import { writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { expect } from 'vitest';
 import { HelmError } from '../../src/errors.ts';
 
@@ -28,4 +28,23 @@ export async function caughtHelmError(p: Promise<unknown>): Promise<HelmError> {
   );
   expect(error).toBeInstanceOf(HelmError);
   return error as HelmError;
+}
+
+/**
+ * Every string under an `image` key anywhere in a multi-document manifest: a walk independent of
+ * src/components/images.ts, so tests of the image lists do not check that code against itself.
+ */
+export function imageFields(manifest: string): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'image' && typeof v === 'string') found.push(v);
+        else walk(v);
+      }
+    }
+  };
+  for (const doc of parseAllDocuments(manifest)) walk(doc.toJS());
+  return found;
 }

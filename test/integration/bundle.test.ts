@@ -8,13 +8,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { COMPONENTS, SUBCHART_KEYS } from '../../src/components/table.ts';
 import { subchartValues } from '../../src/components/values.ts';
 import { CHART_KEYS, parseBundleManifest, valuesWithBundle, type BundleManifest } from '../../src/config/bundle.ts';
 import { resolveValues } from '../../src/config/resolve.ts';
 import { resolveChartSource } from '../../src/helm/helm.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
+import { imageFields } from '../helpers/fixtures.ts';
 import { defaults } from '../helpers/render.ts';
 import { cluster } from './cluster.ts';
 
@@ -71,16 +72,7 @@ function expectedImages(dir: string, manifest: BundleManifest): string[] {
     writeFileSync(file, JSON.stringify(chartValues), { mode: 0o600 });
     const r = spawnSync(cluster().binaries.helm3, ['template', `dynamo-platform-${key}`, join(dir, manifest.charts[key].file), '-n', 'dynamo-system', '-f', file], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const walk = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(walk);
-      else if (node && typeof node === 'object') {
-        for (const [k, v] of Object.entries(node)) {
-          if (k === 'image' && typeof v === 'string') found.add(v);
-          else walk(v);
-        }
-      }
-    };
-    for (const doc of parseAllDocuments(r.stdout)) walk(doc.toJS());
+    for (const image of imageFields(r.stdout)) found.add(image);
     for (const image of COMPONENTS[key].runtimeImages(manifest.charts[key].version, chartValues)) found.add(image);
   }
   return [...found].sort();

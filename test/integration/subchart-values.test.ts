@@ -11,6 +11,7 @@ import { mergeValues, resolveValues } from '../../src/config/resolve.ts';
 import { COMPONENTS } from '../../src/components/table.ts';
 import { subchartValues } from '../../src/components/values.ts';
 import type { SubchartKey } from '../../src/config/values-schema.ts';
+import { imageFields } from '../helpers/fixtures.ts';
 import { defaults } from '../helpers/render.ts';
 import { cluster, helm } from './cluster.ts';
 
@@ -22,21 +23,6 @@ const charts: [SubchartKey, string][] = [
   ['kai-scheduler', 'kai-scheduler'],
 ];
 
-function images(manifest: string): string[] {
-  const found: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === 'image' && typeof v === 'string') found.push(v);
-        else walk(v);
-      }
-    }
-  };
-  for (const doc of parseAllDocuments(manifest)) walk(doc.toJS());
-  return found;
-}
-
 describe('--registry reaches every subchart image (helm template of the fixture charts)', () => {
   const values = resolveValues({ defaults, files: [], sets: [], flags: { registry: REGISTRY, grove: true, kai: true } });
   const dir = mkdtempSync(join(tmpdir(), 'dynamoctl-subchart-'));
@@ -47,7 +33,7 @@ describe('--registry reaches every subchart image (helm template of the fixture 
     const pkg = cluster().charts.packages.find((p) => p.name === chart)!;
     const r = helm(3, ['template', `dynamo-platform-${key}`, pkg.file, '-n', 'dynamo-system', '-f', file]);
     expect(r.code, r.stderr).toBe(0);
-    const found = images(r.stdout);
+    const found = imageFields(r.stdout);
     expect(found.length).toBeGreaterThan(0);
     for (const image of found) expect(image.startsWith(`${REGISTRY}/`), image).toBe(true);
     // images named in environment variables (Grove's init container, injected into every workload pod)
