@@ -44,6 +44,16 @@ export default tseslint.config(
     },
   },
   {
+    // The engine and its recipes emit events; src/ui/ renders them. They never draw or prompt themselves.
+    files: ['src/engine/**', 'src/install/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [...clusterLibs, ...helmLibs, ...uiLibs], patterns: [{ group: ['**/ui/**', '**/cli/**'], message: 'the engine emits events; src/ui/ renders them' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bin/**', '*.js', '*.ts'],
     rules: { 'no-console': 'off', 'no-restricted-syntax': 'off' },
   },

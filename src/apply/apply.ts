@@ -1,114 +1,91 @@
 /**
- * Plan and apply. The plan asks the API server (server-side apply with dryRun=All) what each object would
- * become, so "create", "update" and "unchanged" are the server's answer, defaults and admission included;
- * objects carrying this install's ownership labels that are no longer rendered are to be pruned.
- * Apply is server-side apply with one field manager, in the order the objects come (render sorts them
- * so that what others reference comes first).
+ * The object operations the engine executes: server-side apply (without force unless the user takes
+ * over; with the planned resourceVersion as a precondition), delete with uid and resourceVersion
+ * preconditions, and the listing of what carries an install's ownership labels.
  */
-import type { Kube } from '../cluster/client.ts';
-import { ClusterError } from '../errors.ts';
-import { KIND_RESOURCES, objectKey, objectPath, type KubeObject } from '../render/k8s-types.ts';
-import { canonical } from '../render/serialize.ts';
+import type { ClusterApi } from '../cluster/client.ts';
+import { ClusterError, ConflictError } from '../errors.ts';
+import { KIND_RESOURCES, objectPath, type KubeObject } from '../render/k8s-types.ts';
+import type { ObjectIdentity } from './record.ts';
 
 export const FIELD_MANAGER = 'dynamoctl';
-
-export type Change = 'create' | 'update' | 'unchanged';
-
-export interface PlanEntry {
-  object: KubeObject;
-  change: Change;
-}
-
-export interface Plan {
-  entries: PlanEntry[];
-  /** Owned objects of this install that the new render no longer has. */
-  prune: KubeObject[];
-}
-
-/** What differs only by bookkeeping the server writes on every apply. */
-function comparable(o: Record<string, unknown> | undefined): string {
-  if (!o) return '';
-  const { metadata, status, ...rest } = o as { metadata?: Record<string, unknown>; status?: unknown };
-  const { managedFields, resourceVersion, generation, creationTimestamp, uid, ...meta } = metadata ?? {};
-  return JSON.stringify(canonical({ ...rest, metadata: meta } as unknown as KubeObject));
-}
 
 /** The field manager of objects the user supplied through dynamoctl but owns (the wizard's pull secret). */
 export const USER_FIELD_MANAGER = 'dynamoctl-user';
 
-/** Server-side apply of one object. */
-export function applyObject(kube: Kube, object: KubeObject, fieldManager = FIELD_MANAGER, dryRun = false): Promise<Record<string, unknown>> {
-  return kube.request('PATCH', objectPath(object), {
-    body: object,
-    contentType: 'application/apply-patch+yaml',
-    query: { fieldManager, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) },
-  });
+export interface ApplyOptions {
+  fieldManager?: string;
+  /** Take fields other managers own. */
+  force?: boolean;
+  /** Precondition: the object must still be at this version. */
+  resourceVersion?: string;
 }
 
-const apply = (kube: Kube, object: KubeObject, dryRun: boolean): Promise<Record<string, unknown>> => applyObject(kube, object, FIELD_MANAGER, dryRun);
+const describe = (o: { kind: string; metadata: { name: string; namespace?: string } }): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
-/**
- * The plan for `objects`. `ownedSelector` finds what this install owns (its ownership labels); `kinds`
- * lists the kinds it may own, so pruning also finds kinds the new render no longer has.
- */
-export async function planObjects(
-  kube: Kube,
-  objects: readonly KubeObject[],
-  opts: { ownedSelector: string; kinds: readonly { apiVersion: string; kind: string }[]; namespaces: readonly string[] },
-): Promise<Plan> {
-  const entries: PlanEntry[] = [];
-  for (const object of objects) {
-    const current = await kube.getOptional<Record<string, unknown>>(objectPath(object));
-    if (!current) {
-      entries.push({ object, change: 'create' });
-      continue;
+/** Server-side apply of one object. A field conflict or a changed object is a ConflictError that says which. */
+export async function applyObject(kube: ClusterApi, object: KubeObject, opts: ApplyOptions = {}): Promise<Record<string, unknown>> {
+  const body = opts.resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion: opts.resourceVersion } } : object;
+  try {
+    return await kube.request('PATCH', objectPath(object), {
+      body,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: opts.force ? 'true' : 'false' },
+    });
+  } catch (error) {
+    if (!(error instanceof ClusterError) || error.status !== 409) throw error;
+    const managers = [...error.message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]);
+    if (managers.length) {
+      throw new ConflictError(`${describe(object)}: fields are managed by ${[...new Set(managers)].join(', ')} (${error.message.replace(/^.*?: Apply failed with /, '')})`, {
+        hint: 'leave them to that manager, or take them over with --force-conflicts',
+      });
     }
-    // a namespaced object whose namespace is missing cannot be dry-run; it is a create anyway
-    const after = await apply(kube, object, true).catch((error: unknown) => {
-      if (error instanceof ClusterError && error.status === 404) return undefined;
+    throw new ConflictError(`${describe(object)} changed since the plan was made`, { hint: 'review the new plan: run the command again' });
+  }
+}
+
+/** Deletes what the plan saw, and only that: the same uid at the same version. Gone already is fine. */
+export async function deleteObject(kube: ClusterApi, id: ObjectIdentity, preconditions: { uid?: string; resourceVersion?: string } = {}, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<void> {
+  const path = objectPath({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
+  const pre = Object.fromEntries(Object.entries(preconditions).filter(([, v]) => v));
+  await kube
+    .request('DELETE', path, { body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, ...(Object.keys(pre).length ? { preconditions: pre } : {}) } })
+    .catch((error: unknown) => {
+      if (error instanceof ClusterError && error.status === 404) return;
+      if (error instanceof ClusterError && error.status === 409) {
+        throw new ConflictError(`${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name} changed since the plan was made; not deleted`, { hint: 'review the new plan: run the command again' });
+      }
       throw error;
     });
-    entries.push({ object, change: comparable(after) === comparable(current) ? 'unchanged' : 'update' });
-  }
-  const rendered = new Set(objects.map(objectKey));
-  const prune: KubeObject[] = [];
-  const collections = opts.kinds.flatMap((kind) =>
-    KIND_RESOURCES[kind.kind]?.[2]
-      ? opts.namespaces.map((namespace) => ({ kind, path: objectPath({ ...kind, metadata: { name: '', namespace } }, false) }))
-      : [{ kind, path: objectPath({ ...kind, metadata: { name: '' } }, false) }],
-  );
-  for (const { kind, path } of collections) {
-    const owned = await kube.list<KubeObject>(path, { labelSelector: opts.ownedSelector, metadataOnly: true }).catch((error: unknown) => {
-      // 404: the kind's API is not served; 403: cluster-scoped kinds a namespace admin cannot own anyway
-      if (error instanceof ClusterError && (error.status === 404 || error.status === 403)) return [];
-      throw error;
-    });
-    for (const o of owned) {
-      const full = { ...o, apiVersion: kind.apiVersion, kind: kind.kind };
-      if (!rendered.has(objectKey(full))) prune.push(full);
-    }
-  }
-  return { entries, prune };
 }
 
-export type ApplyEvent = { type: 'applied'; object: KubeObject; change: Change } | { type: 'pruned'; object: KubeObject };
-
-/** Applies the plan (skipping unchanged objects), then prunes. Creates the namespace first when asked. */
-export async function applyPlan(kube: Kube, plan: Plan, opts: { onEvent?: (e: ApplyEvent) => void } = {}): Promise<void> {
-  for (const entry of plan.entries) {
-    if (entry.change === 'unchanged') continue;
-    await apply(kube, entry.object, false);
-    opts.onEvent?.({ type: 'applied', object: entry.object, change: entry.change });
-  }
-  for (const object of plan.prune) {
-    await kube.request('DELETE', objectPath(object), { body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' } }).catch((error: unknown) => {
-      if (!(error instanceof ClusterError) || error.status !== 404) throw error;
-    });
-    opts.onEvent?.({ type: 'pruned', object });
-  }
-}
-
-/** The kinds an install may own, for pruning (every kind the renderer can produce). */
+/** The kinds an install may own, for pruning and uninstall (every kind the renderer can produce). */
 export const OWNED_KINDS: readonly { apiVersion: string; kind: string }[] = Object.entries(KIND_RESOURCES)
   .filter(([kind]) => !['Namespace', 'CustomResourceDefinition', 'Lease', 'StatefulSet', 'PodDisruptionBudget', 'ConfigMap'].includes(kind))
   .map(([kind, [group]]) => ({ kind, apiVersion: group ? `${group}/${kind === 'Queue' ? 'v2' : 'v1'}` : 'v1' }));
+
+export interface OwnedObject<M = { name: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; managedFields?: { manager?: string; operation?: string }[] }> {
+  apiVersion: string;
+  kind: string;
+  object: { metadata: M };
+}
+
+/** Objects matching `selector` (metadata only: labels, uid, version, managed fields) in `namespaces`, per kind; forbidden or unserved kinds skipped. */
+export async function ownedObjects(kube: ClusterApi, selector: string, kinds: readonly { apiVersion: string; kind: string }[], namespaces: readonly string[]): Promise<OwnedObject[]> {
+  const collections = kinds.flatMap((kind) =>
+    KIND_RESOURCES[kind.kind]?.[2]
+      ? [...new Set(namespaces)].map((namespace) => ({ kind, path: objectPath({ ...kind, metadata: { name: '', namespace } }, false) }))
+      : [{ kind, path: objectPath({ ...kind, metadata: { name: '' } }, false) }],
+  );
+  const found = await Promise.all(
+    collections.map(async ({ kind, path }) => {
+      const items = await kube.list<OwnedObject['object']>(path, { labelSelector: selector, metadataOnly: true }).catch((error: unknown) => {
+        // 404: the kind's API is not served; 403: kinds a namespace admin cannot own anyway
+        if (error instanceof ClusterError && (error.status === 404 || error.status === 403)) return [];
+        throw error;
+      });
+      return items.map((object) => ({ apiVersion: kind.apiVersion, kind: kind.kind, object }));
+    }),
+  );
+  return found.flat();
+}

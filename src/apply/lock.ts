@@ -8,10 +8,16 @@
  * scope, because a cluster-wide and a namespace install conflict with each other too. A user who may not
  * write there (a namespace admin) claims the lock in the install namespace instead: that serialises the
  * installs into that namespace, and such a user cannot see other operators anyway.
+ *
+ * Expiry is judged as client-go's leader election judges it: by time observed here, never by comparing the
+ * holder's `renewTime` (another machine's clock) with this machine's. A claim is expired once this run has
+ * seen it unchanged (same resourceVersion) for its whole duration. A renewal that fails (the claim was
+ * taken or cleared, or the server could not be reached for two thirds of the duration) aborts `signal`,
+ * which stops helm, the waits and every request of the run.
  */
 import { hostname, userInfo } from 'node:os';
 import { ConflictError, ClusterError } from '../errors.ts';
-import type { Kube } from '../cluster/client.ts';
+import type { ClusterApi } from '../cluster/client.ts';
 
 export const LOCK_NAME = 'dynamoctl-install-lock';
 export const LOCK_NAMESPACE = 'default';
@@ -29,31 +35,34 @@ export interface LockOptions {
   /** Where the Lease lives (default: `default`). */
   namespace?: string;
   durationSeconds?: number;
-  now?: () => Date;
+  /** How often the claim is renewed (default 2 s). */
+  renewEveryMs?: number;
+  /** This machine's monotonic clock, in ms (tests move it). */
+  clock?: () => number;
+  /** Claims seen before, by resourceVersion, with when they were first seen here (acquireLockWaiting keeps it across tries). */
+  observed?: Map<string, number>;
 }
 
 export interface HeldLock {
   holder: string;
   /** Renews now (also called on a timer). Throws if the lock was lost. */
   renew(): Promise<void>;
+  /** Aborted, with the reason, when the claim is lost. */
+  signal: AbortSignal;
   release(): Promise<void>;
 }
 
 export const clearCommand = (namespace = LOCK_NAMESPACE): string => `kubectl delete lease ${LOCK_NAME} -n ${namespace}`;
 
-/** When the lease lapses (renewTime + duration); undefined when it never was renewed. */
-export function expiresAt(lease: Pick<Lease, 'spec'>): Date | undefined {
-  const renewed = lease.spec.renewTime ?? lease.spec.acquireTime;
-  return renewed ? new Date(Date.parse(renewed) + (lease.spec.leaseDurationSeconds ?? 0) * 1000) : undefined;
-}
-
-export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLock> {
+export async function acquireLock(kube: ClusterApi, opts: LockOptions): Promise<HeldLock> {
   const namespace = opts.namespace ?? LOCK_NAMESPACE;
   const path = (name = ''): string => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name ? `/${name}` : ''}`;
-  const now = opts.now ?? (() => new Date());
+  const clock = opts.clock ?? (() => performance.now());
+  const observed = opts.observed ?? new Map<string, number>();
   const duration = opts.durationSeconds ?? 30;
   const holder = `${userInfo().username}@${hostname()} pid ${process.pid}: ${opts.purpose}`;
-  const stamp = (): string => now().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  // renewTime is informative for people (kubectl get lease); expiry never reads it
+  const stamp = (): string => new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
   const fresh = (resourceVersion?: string): Lease => ({
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -69,9 +78,12 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
     // the holder may release between our POST and this GET: then the lock is free, try again
     const taken = await kube.getOptional<Lease>(path(LOCK_NAME));
     if (!taken) return acquireLock(kube, opts);
-    const until = expiresAt(taken);
-    if (until && until > now()) {
-      throw new ConflictError(`another dynamoctl run holds the install lock: ${taken.spec.holderIdentity ?? 'unknown holder'} (until ${until.toISOString()} unless renewed)`, {
+    const version = taken.metadata.resourceVersion ?? '';
+    const seen = observed.get(version) ?? clock();
+    observed.set(version, seen);
+    const unchangedFor = (clock() - seen) / 1000;
+    if (unchangedFor < (taken.spec.leaseDurationSeconds ?? duration)) {
+      throw new ConflictError(`another dynamoctl run holds the install lock: ${taken.spec.holderIdentity ?? 'unknown holder'}`, {
         hint: `wait for it to finish and retry; if that run is gone, the lock lapses by itself, or clear it: ${clearCommand(namespace)}`,
       });
     }
@@ -87,26 +99,37 @@ export async function acquireLock(kube: Kube, opts: LockOptions): Promise<HeldLo
     }
   }
 
+  const aborter = new AbortController();
   let lost: Error | undefined;
+  let lastRenewed = clock();
+  const lose = (error: Error): Error => {
+    lost ??= error;
+    if (!aborter.signal.aborted) aborter.abort(lost);
+    return lost;
+  };
   const renew = async (): Promise<void> => {
     if (lost) throw lost;
     const next: Lease = { ...current, spec: { ...current.spec, renewTime: stamp() } };
     try {
       current = await kube.request<Lease>('PUT', path(LOCK_NAME), { body: next });
+      lastRenewed = clock();
     } catch (error) {
       if (error instanceof ClusterError && (error.status === 409 || error.status === 404)) {
-        lost = new ConflictError('the install lock was taken or cleared by someone else while this run held it', { hint: 'check dynamoctl status before retrying' });
-        throw lost;
+        throw lose(new ConflictError('the install lock was taken or cleared by someone else while this run held it; the run was stopped', { hint: 'see what the other run did (dynamoctl status), then run again' }));
+      }
+      // others judge by their own clocks: past two thirds of the duration without renewal, the claim is as good as gone
+      if (clock() - lastRenewed > (duration * 2000) / 3) {
+        throw lose(new ConflictError(`the install lock could not be renewed for ${Math.round((clock() - lastRenewed) / 1000)}s (${(error as Error).message}); the run was stopped`, { hint: 'check the connection to the cluster, then run again' }));
       }
       throw error;
     }
   };
-  // renew at a third of the duration: two missed renewals still leave the claim valid
-  const timer = setInterval(() => void renew().catch(() => {}), (duration * 1000) / 3);
+  const timer = setInterval(() => void renew().catch(() => {}), opts.renewEveryMs ?? 2000);
   timer.unref();
   return {
     holder,
     renew,
+    signal: aborter.signal,
     async release() {
       clearInterval(timer);
       if (lost) return;
@@ -129,14 +152,15 @@ export const isLockHeld = (error: unknown): boolean => error instanceof Conflict
  * not write Leases in `default`.
  */
 export async function acquireLockWaiting(
-  kube: Kube,
+  kube: ClusterApi,
   opts: LockOptions & { fallbackNamespace: string; timeoutMs: number; onWait?: (holder: string) => void },
 ): Promise<HeldLock & { namespace: string }> {
   const deadline = Date.now() + opts.timeoutMs;
   let namespace = opts.namespace ?? LOCK_NAMESPACE;
+  const observed = opts.observed ?? new Map<string, number>();
   for (;;) {
     try {
-      return { ...(await acquireLock(kube, { ...opts, namespace })), namespace };
+      return { ...(await acquireLock(kube, { ...opts, namespace, observed })), namespace };
     } catch (error) {
       if (error instanceof ClusterError && error.status === 403 && namespace !== opts.fallbackNamespace) {
         namespace = opts.fallbackNamespace;

@@ -4,7 +4,7 @@
  * first change and as `installed` after the last, so an interrupted run is never reported as done; status,
  * upgrade and uninstall start from it. Secrets never enter it: overrides are redacted.
  */
-import type { Kube } from '../cluster/client.ts';
+import type { ClusterApi } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 import type { Scope } from '../conflicts/types.ts';
 import { ownerLabels, type LabelContext } from '../render/labels.ts';
@@ -18,6 +18,8 @@ export interface ObjectIdentity {
   kind: string;
   name: string;
   namespace?: string;
+  /** The live object's uid, when read from the cluster (a delete precondition); never recorded. */
+  uid?: string;
 }
 
 export interface HelmReleaseRecord {
@@ -49,6 +51,8 @@ export interface InstallRecord {
   helmReleases: HelmReleaseRecord[];
   /** The operator objects dynamoctl applied. */
   inventory: ObjectIdentity[];
+  /** Objects another release owns that this one uses as they are (cluster-scoped fixed names): never deleted by this release. */
+  shared?: ObjectIdentity[];
   /** dynamoctl created the install namespace (uninstall may then remove it). */
   createdNamespace: boolean;
   skippedChecks: { id: string; reason: string }[];
@@ -63,7 +67,7 @@ export const identity = (o: KubeObject): ObjectIdentity => ({
 
 const path = (namespace: string, name?: string): string => `/api/v1/namespaces/${namespace}/secrets${name ? `/${name}` : ''}`;
 
-export async function readRecord(kube: Kube, release: string, namespace: string): Promise<InstallRecord | undefined> {
+export async function readRecord(kube: ClusterApi, release: string, namespace: string): Promise<InstallRecord | undefined> {
   const secret = await kube.getOptional<{ type?: string; data?: Record<string, string> }>(path(namespace, recordName(release)));
   if (!secret?.data?.['record.json']) return undefined;
   if (secret.type !== RECORD_TYPE) throw new ClusterError(`Secret ${namespace}/${recordName(release)} is not a dynamoctl install record (type ${secret.type})`, { hint: 'rename or remove it' });
@@ -71,7 +75,7 @@ export async function readRecord(kube: Kube, release: string, namespace: string)
 }
 
 /** Creates or replaces the record (server-side apply: one writer, dynamoctl). */
-export async function writeRecord(kube: Kube, record: InstallRecord, labels: LabelContext): Promise<void> {
+export async function writeRecord(kube: ClusterApi, record: InstallRecord, labels: LabelContext): Promise<void> {
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',

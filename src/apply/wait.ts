@@ -4,7 +4,7 @@
  * of state as an event, so the UI can show a live line per component. On timeout the error says why:
  * the conditions and the pods that are not ready, with their reasons.
  */
-import type { Kube } from '../cluster/client.ts';
+import type { ClusterApi } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 
 export interface WaitTarget {
@@ -42,7 +42,7 @@ const PATHS: Record<WaitTarget['kind'], (t: WaitTarget) => string> = {
 };
 
 /** One look at a target: ready or not, and the state in words. */
-export async function inspect(kube: Kube, target: WaitTarget): Promise<{ ready: boolean; message: string; object?: Workload }> {
+export async function inspect(kube: ClusterApi, target: WaitTarget): Promise<{ ready: boolean; message: string; object?: Workload }> {
   const object = await kube.getOptional<Workload>(PATHS[target.kind](target));
   if (!object) return { ready: false, message: 'not found yet' };
   const conditions = object.status?.conditions ?? [];
@@ -60,7 +60,7 @@ export async function inspect(kube: Kube, target: WaitTarget): Promise<{ ready: 
 }
 
 /** Why a workload is not ready: its failing conditions and each unready pod with its reason. */
-async function diagnose(kube: Kube, target: WaitTarget, object: Workload | undefined): Promise<string[]> {
+async function diagnose(kube: ClusterApi, target: WaitTarget, object: Workload | undefined): Promise<string[]> {
   if (!object || target.kind === 'CustomResourceDefinition') return [];
   const lines = (object.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}: ${c.reason ?? ''} ${c.message ?? ''}`.trim());
   const selector = Object.entries(object.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
@@ -82,7 +82,7 @@ async function diagnose(kube: Kube, target: WaitTarget, object: Workload | undef
   return lines;
 }
 
-export async function waitForReady(kube: Kube, targets: readonly WaitTarget[], opts: { timeoutMs: number; pollMs?: number; onEvent?: (e: WaitEvent) => void }): Promise<void> {
+export async function waitForReady(kube: ClusterApi, targets: readonly WaitTarget[], opts: { timeoutMs: number; pollMs?: number; onEvent?: (e: WaitEvent) => void }): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   const last = new Map<WaitTarget, string>();
   let pending = [...targets];

@@ -78,6 +78,7 @@ Examples:
     .optionsGroup('Install:')
     .option('--dry-run', 'run the checks and print the plan; change nothing')
     .option('--skip-check <id=reason>', 'let a failing check through, with the reason (recorded); repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--force-conflicts', 'take over objects and fields another field manager owns (server-side apply with force); never objects of another release')
     .action(async (opts: InstallCommandOptions, command: Command) => {
       const { runInstall } = await import('./commands/install.ts');
       await runInstall(opts, globalOptions(command));

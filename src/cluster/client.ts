@@ -50,6 +50,8 @@ export class Kube {
    * a server that is down, not a restart: it fails at once, as kubectl does.
    */
   private answered = false;
+  /** Aborts every request, and the waits between retries (the install lock was lost, or the run was stopped). */
+  signal: AbortSignal | undefined;
 
   private constructor(config: KubeConfig, timeoutMs: number) {
     this.config = config;
@@ -105,6 +107,7 @@ export class Kube {
   async request<T>(method: string, path: string, opts: { body?: unknown; accept?: string; contentType?: string; query?: Record<string, string | undefined> } = {}): Promise<T> {
     const deadline = Date.now() + this.retryBudgetMs;
     for (let attempt = 0; ; attempt++) {
+      this.signal?.throwIfAborted();
       try {
         return await this.requestOnce<T>(method, path, opts);
       } catch (error) {
@@ -120,7 +123,7 @@ export class Kube {
   private async requestOnce<T>(method: string, path: string, opts: { body?: unknown; accept?: string; contentType?: string; query?: Record<string, string | undefined> }): Promise<T> {
     const url = new URL(`${this.server.replace(/\/+$/, '')}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
-    const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' } };
+    const options: RequestOptions = { method, headers: { accept: opts.accept ?? 'application/json' }, ...(this.signal ? { signal: this.signal } : {}) };
     await this.config.applyToHTTPSOptions(options);
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     if (payload !== undefined) Object.assign(options.headers!, { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) });
@@ -140,6 +143,7 @@ export class Kube {
       req.on('error', reject);
       req.end(payload);
     }).catch((error: NodeJS.ErrnoException) => {
+      if (this.signal?.aborted) throw this.signal.reason;
       throw this.networkError(error);
     });
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
@@ -213,6 +217,9 @@ export class Kube {
 }
 
 /** The result, or `otherwise` (default undefined) when the user may not read it (403): "cannot tell". */
+/** What the engine and the checks need of a cluster connection: `Kube`, or an in-memory fake in unit tests. */
+export type ClusterApi = Pick<Kube, 'context' | 'server' | 'request' | 'list' | 'getOptional' | 'signal'>;
+
 export async function unlessForbidden<T>(pending: Promise<T>, otherwise?: T): Promise<T | undefined> {
   try {
     return await pending;

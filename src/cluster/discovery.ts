@@ -13,7 +13,7 @@
  * RBAC without a Deployment is reported as a leftover.
  */
 import type { ExistingOperator, ObjectRef, Scope } from '../conflicts/types.ts';
-import { unlessForbidden, type Kube } from './client.ts';
+import { unlessForbidden, type ClusterApi, type ListOptions } from './client.ts';
 
 interface Meta {
   name: string;
@@ -36,7 +36,7 @@ const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const OPERATOR_NAME_LABEL = 'app.kubernetes.io/name=dynamo-operator';
 
 /** A list the user may not be allowed to read: empty, and noted in `forbidden`, when refused. */
-async function listIfAllowed<T>(kube: Kube, path: string, opts: Parameters<Kube['list']>[1], forbidden: string[], what: string): Promise<T[]> {
+async function listIfAllowed<T>(kube: ClusterApi, path: string, opts: ListOptions, forbidden: string[], what: string): Promise<T[]> {
   const items = await unlessForbidden(kube.list<T>(path, opts));
   if (!items) forbidden.push(what);
   return items ?? [];
@@ -77,9 +77,9 @@ export interface OperatorDiscovery {
  * Every operator in the cluster; or, with `scope.namespaces`, those visible in these namespaces (for a
  * namespace admin, who may not list cluster-wide: no ClusterRoles, Roles and Deployments of these only).
  */
-export async function discoverOperators(kube: Kube, scope?: { namespaces: readonly string[] }): Promise<OperatorDiscovery> {
+export async function discoverOperators(kube: ClusterApi, scope?: { namespaces: readonly string[] }): Promise<OperatorDiscovery> {
   const forbidden: string[] = [];
-  const inEach = async <T>(resource: string, opts: Parameters<Kube['list']>[1], what: string): Promise<T[]> =>
+  const inEach = async <T>(resource: string, opts: ListOptions, what: string): Promise<T[]> =>
     scope
       ? (await Promise.all(scope.namespaces.map((ns) => listIfAllowed<T>(kube, resource.replace(/\/([a-z]+)$/, `/namespaces/${ns}/$1`), opts, forbidden, `${what} in ${ns}`)))).flat()
       : listIfAllowed<T>(kube, resource, opts, forbidden, `${what} (all namespaces)`);
@@ -147,19 +147,19 @@ export interface ServerVersion {
   gitVersion: string;
 }
 
-export async function serverVersion(kube: Kube): Promise<ServerVersion> {
+export async function serverVersion(kube: ClusterApi): Promise<ServerVersion> {
   const v = await kube.request<{ major: string; minor: string; gitVersion: string }>('GET', '/version');
   return { major: Number.parseInt(v.major, 10), minor: Number.parseInt(v.minor, 10), gitVersion: v.gitVersion };
 }
 
 /** Served group/versions ("v1", "apps/v1", "monitoring.coreos.com/v1", …). */
-export async function apiGroupVersions(kube: Kube): Promise<string[]> {
+export async function apiGroupVersions(kube: ClusterApi): Promise<string[]> {
   const apis = await kube.request<{ groups: { versions: { groupVersion: string }[] }[] }>('GET', '/apis');
   return ['v1', ...apis.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
 }
 
 /** Plural resource names a group/version serves, through API discovery (open to every authenticated user). */
-export async function servedResources(kube: Kube, groupVersion: string): Promise<string[]> {
+export async function servedResources(kube: ClusterApi, groupVersion: string): Promise<string[]> {
   const list = await kube.getOptional<{ resources?: { name: string }[] }>(`/apis/${groupVersion}`);
   return (list?.resources ?? []).map((r) => r.name).filter((n) => !n.includes('/'));
 }
@@ -174,7 +174,7 @@ export interface CrdStatus {
 }
 
 /** The state of named CRDs (one GET each: a handful of names, not every CRD of the cluster). */
-export async function crdStatus(kube: Kube, names: readonly string[]): Promise<CrdStatus[]> {
+export async function crdStatus(kube: ClusterApi, names: readonly string[]): Promise<CrdStatus[]> {
   return Promise.all(
     names.map(async (name) => {
       const crd = await kube.getOptional<{ metadata?: { annotations?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } }>(
@@ -191,29 +191,29 @@ export async function crdStatus(kube: Kube, names: readonly string[]): Promise<C
 const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
 
 /** Every StorageClass, marking the default(s). */
-export async function storageClasses(kube: Kube): Promise<{ name: string; isDefault: boolean }[]> {
+export async function storageClasses(kube: ClusterApi): Promise<{ name: string; isDefault: boolean }[]> {
   const classes = await kube.list<Obj & { metadata: Meta & { annotations?: Record<string, string> } }>('/apis/storage.k8s.io/v1/storageclasses', { metadataOnly: true });
   return classes.map((c) => ({ name: c.metadata.name, isDefault: DEFAULT_CLASS_ANNOTATIONS.some((a) => c.metadata.annotations?.[a] === 'true') }));
 }
 
 /** Names of the docker-registry Secrets in a namespace. */
-export async function dockerRegistrySecrets(kube: Kube, namespace: string): Promise<string[]> {
+export async function dockerRegistrySecrets(kube: ClusterApi, namespace: string): Promise<string[]> {
   const secrets = await kube.list<Obj>(`/api/v1/namespaces/${namespace}/secrets`, { fieldSelector: 'type=kubernetes.io/dockerconfigjson', metadataOnly: true });
   return secrets.map((s) => s.metadata.name).sort();
 }
 
-export async function defaultStorageClasses(kube: Kube): Promise<string[]> {
+export async function defaultStorageClasses(kube: ClusterApi): Promise<string[]> {
   return (await storageClasses(kube)).filter((c) => c.isDefault).map((c) => c.name);
 }
 
-export async function gpuNodes(kube: Kube): Promise<{ nodes: number; gpuNodes: number; gpus: number }> {
+export async function gpuNodes(kube: ClusterApi): Promise<{ nodes: number; gpuNodes: number; gpus: number }> {
   const nodes = await kube.list<Obj & { status?: { allocatable?: Record<string, string> } }>('/api/v1/nodes');
   const gpu = nodes.map((n) => Number.parseInt(n.status?.allocatable?.['nvidia.com/gpu'] ?? '0', 10)).filter((g) => g > 0);
   return { nodes: nodes.length, gpuNodes: gpu.length, gpus: gpu.reduce((a, b) => a + b, 0) };
 }
 
 /** Namespace exists? (404 → false; 403 → undefined: cannot tell.) */
-export async function namespaceExists(kube: Kube, name: string): Promise<boolean | undefined> {
+export async function namespaceExists(kube: ClusterApi, name: string): Promise<boolean | undefined> {
   return unlessForbidden(kube.getOptional(`/api/v1/namespaces/${name}`).then((n) => n !== undefined));
 }
 
@@ -221,7 +221,7 @@ export async function namespaceExists(kube: Kube, name: string): Promise<boolean
  * Where a component's operator runs (its Deployment, found by name and label in any namespace), or undefined.
  * Throws ClusterError 403 when the user may not list Deployments cluster-wide (callers decide).
  */
-export async function findOperatorDeployment(kube: Kube, operator: { deployment: string; labelSelector: string } | undefined): Promise<{ namespace: string; name: string } | undefined> {
+export async function findOperatorDeployment(kube: ClusterApi, operator: { deployment: string; labelSelector: string } | undefined): Promise<{ namespace: string; name: string } | undefined> {
   if (!operator) return undefined;
   const found = await kube.list<{ metadata: { name: string; namespace: string } }>('/apis/apps/v1/deployments', {
     labelSelector: operator.labelSelector,

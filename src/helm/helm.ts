@@ -42,6 +42,8 @@ export interface HelmOptions {
   env?: Record<string, string>;
   /** Kill helm after this long. `runHelm` has no default; the read-only queries here default to 60 s. */
   timeoutMs?: number;
+  /** Stops helm (SIGTERM, then SIGKILL after 5 s) and rejects with HelmCancelledError. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HelmResult {
@@ -56,6 +58,9 @@ export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 const INSTALL_HINT = 'install helm ≥ 3.8 or pass --helm-binary';
 
 /** helm was killed after `timeoutMs`. A HelmError, so callers that do not care see a helm failure. */
+/** helm stopped through HelmOptions.signal (the reason is the signal's). */
+export class HelmCancelledError extends HelmError {}
+
 export class HelmTimeoutError extends HelmError {
   override name = 'HelmTimeoutError';
   readonly timeoutMs: number;
@@ -98,6 +103,8 @@ export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmRe
     stdin: 'ignore',
     env: opts.env ?? {},
     ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+    // the install lock lost, or a sibling install failed: helm is stopped and the child waited for
+    ...(opts.signal ? { cancelSignal: opts.signal, forceKillAfterDelay: 5000 } : {}),
   });
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
@@ -113,6 +120,10 @@ export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmRe
     throw new HelmError(`helm at ${binary} cannot be run (permission denied: not an executable file)`, { argv, stderr, hint: INSTALL_HINT, cause: result.cause });
   }
   const command = `helm ${args.slice(0, 2).join(' ')}`;
+  if (result.isCanceled) {
+    const why = opts.signal?.reason instanceof Error ? opts.signal.reason.message : 'cancelled';
+    throw new HelmCancelledError(`${command} was stopped: ${why}`, { argv, stderr, cause: opts.signal?.reason });
+  }
   if (result.timedOut && opts.timeoutMs !== undefined) {
     throw new HelmTimeoutError(`${command} did not finish within ${opts.timeoutMs / 1000}s`, { argv, stderr, timeoutMs: opts.timeoutMs });
   }

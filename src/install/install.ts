@@ -1,39 +1,40 @@
 /**
- * installPlatform: the whole install as one recipe of named stages.
+ * installPlatform: install and upgrade as one short recipe over the engine.
  *
- *   lock → check → plan → confirm → namespace → record(installing) → CRDs → subcharts → operator → wait
- *   → record(installed)
+ *   lock → checks → discover → plan → (show, confirm: the command's) → execute exactly that plan → record
  *
- * The lock comes first so that the conflict check and the claim cannot interleave with another run. The
- * record is written as `installing` before the first change and `installed` after the last: an interrupted
- * run is completed by the next one and never looks done. `dryRun` stops after the plan and takes no lock.
+ * The lock comes first so that the checks and the claim cannot interleave with another run; losing it
+ * aborts the run's signal, which stops helm, the waits and every request. The record is written as
+ * `installing` before the first change and `installed` after the last: an interrupted run is completed by
+ * the next one and never looks done. `dryRun` stops after the plan and takes no lock.
  */
-import { SUBCHART_KEYS } from '../components/table.ts';
 import { acquireLockWaiting } from '../apply/lock.ts';
-import { applyObject, applyPlan, OWNED_KINDS, planObjects, USER_FIELD_MANAGER, type Plan } from '../apply/apply.ts';
-import { identity, readRecord, writeRecord, type HelmReleaseRecord, type InstallRecord } from '../apply/record.ts';
-import { waitForReady } from '../apply/wait.ts';
+import { applyObject, USER_FIELD_MANAGER } from '../apply/apply.ts';
+import { identity, writeRecord, type InstallRecord } from '../apply/record.ts';
 import { createCheckContext } from '../checks/context.ts';
-import { preflightChecks } from '../checks/preflight.ts';
+import { CRDS_NAMESPACE, DYNAMO_CRDS, preflightChecks } from '../checks/preflight.ts';
 import { checkExitCode, runChecks } from '../checks/runner.ts';
 import type { CheckResult } from '../checks/types.ts';
-import { Kube, type KubeTarget } from '../cluster/client.ts';
+import { Kube, type ClusterApi, type KubeTarget } from '../cluster/client.ts';
 import { apiGroupVersions } from '../cluster/discovery.ts';
 import { parseDuration } from '../config/duration.ts';
-import { compareVersions } from '../config/version.ts';
 import { redactValues } from '../config/redact.ts';
-import type { ChartKey, Values } from '../config/values-schema.ts';
-import { InterruptedError, ReportedError, UserError } from '../errors.ts';
+import type { Values } from '../config/values-schema.ts';
+import { planView, type PlanView } from '../engine/describe.ts';
+import { discover } from '../engine/discover.ts';
+import { step, type Emit } from '../engine/events.ts';
+import { execute } from '../engine/execute.ts';
+import { planInstall, versionVerdict } from '../engine/plan.ts';
+import { conflicts, type Plan } from '../engine/state.ts';
+import { ConflictError, InterruptedError, ReportedError, UserError } from '../errors.ts';
+import { helmApi as realHelm, type HelmApi } from '../helm/api.ts';
 import type { HelmOptions } from '../helm/helm.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { renderManifests } from '../render/index.ts';
 import { objectKey, type KubeObject } from '../render/k8s-types.ts';
-import { pruneSelector } from '../render/labels.ts';
 import { renderContext } from '../render/context.ts';
 import { managerDeploymentName } from '../render/operator.ts';
-import type { Progress } from '../ui/progress.ts';
 import { cliVersion, DYNAMO_PLATFORM_VERSION } from '../version.ts';
-import { ensureNamespace, installCrds, installSubcharts, loadMaterial } from './stages.ts';
 
 /** How long an install waits for another to finish before giving up. */
 const LOCK_WAIT_MS = 10 * 60_000;
@@ -44,8 +45,12 @@ export interface InstallOptions {
   overrides: Record<string, unknown>;
   target: KubeTarget;
   helm: HelmOptions;
-  progress: Progress;
+  emit: Emit;
+  /** Shown the plan, says whether to go on (the command asks, or --yes answers). */
+  confirm: (plan: PlanView, context: string) => Promise<boolean>;
   dryRun: boolean;
+  /** Take over objects and fields other managers own. */
+  forceConflicts?: boolean;
   /** Checks to let through, each with the reason given (recorded). */
   skipChecks: { id: string; reason: string }[];
   /** Called with failing check results, to show them before the error. */
@@ -55,6 +60,13 @@ export interface InstallOptions {
    * the operator, and not owned by the install (no ownership labels, not in the record, never pruned).
    */
   userSecrets?: KubeObject[];
+  /** The platform version to install (tests of upgrades change it). */
+  platformVersion?: string;
+  /** The cluster and helm layers (unit tests pass in-memory ones). */
+  kube?: ClusterApi;
+  helmApi?: HelmApi;
+  /** Run the preflight checks (unit tests without a cluster turn them off). */
+  checks?: boolean;
 }
 
 export interface InstallSummary {
@@ -62,123 +74,120 @@ export interface InstallSummary {
   namespace: string;
   scope: 'cluster' | 'namespace';
   upgrade: boolean;
-  plan: Plan;
+  plan: PlanView;
   record?: InstallRecord;
 }
 
-/** Does the record name a newer platform than this dynamoctl installs? A record that names no version is an error. */
-function newerThanThis(recorded: string, release: string, namespace: string): boolean {
-  try {
-    return compareVersions(recorded, DYNAMO_PLATFORM_VERSION) > 0;
-  } catch {
-    throw new UserError(`the install record of ${release} in ${namespace} names platform version ${JSON.stringify(recorded)}, which is not a version`, {
-      hint: `kubectl get secret dynamoctl-install-${release} -n ${namespace} -o yaml shows it; uninstall and install again`,
-    });
+async function preflight(o: InstallOptions, objects: KubeObject[]): Promise<void> {
+  const ctx = createCheckContext({ values: o.values, objects, target: o.target, helm: o.helm, pendingSecrets: (o.userSecrets ?? []).map((s) => s.metadata.name) });
+  const results = await step(o.emit, 'Checking the cluster', () => runChecks(preflightChecks, ctx));
+  const skipped = new Set(o.skipChecks.map((s) => s.id));
+  const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));
+  for (const r of results.filter((x) => x.status === 'warn' || (x.status === 'fail' && skipped.has(x.id)))) {
+    o.emit({ type: 'warning', message: `${r.id}: ${r.message ?? r.description}${skipped.has(r.id) ? ' (skipped on request)' : ''}` });
+  }
+  if (failed.length) {
+    o.reportChecks(failed);
+    throw new ReportedError(checkExitCode(failed));
   }
 }
 
-function describePlan(plan: Plan): string[] {
-  const id = (o: { kind: string; metadata: { name: string; namespace?: string } }): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-  return [
-    ...plan.entries.filter((e) => e.change !== 'unchanged').map((e) => `  ${e.change === 'create' ? '+' : '~'} ${e.change} ${id(e.object)}`),
-    ...plan.prune.map((o) => `  - prune ${id(o)}`),
-  ];
+/** Objects in the way stop the install before anything changes; the error names whose they are. */
+function refuseConflicts(plan: Plan): void {
+  const found = conflicts(plan);
+  if (!found.length) return;
+  const names = (list: typeof found): string => `${list.slice(0, 4).map((c) => `${c.object.kind} ${c.object.metadata.name}`).join(', ')}${list.length > 4 ? `, and ${list.length - 4} more` : ''}`;
+  const byRelease = new Map<string, typeof found>();
+  for (const c of found) {
+    const owner = /belongs to (dynamoctl|helm) release (\S+ in \S+)/.exec(c.reason);
+    if (owner) byRelease.set(`${owner[1] === 'helm' ? 'helm ' : ''}release ${owner[2]}`, [...(byRelease.get(`${owner[1] === 'helm' ? 'helm ' : ''}release ${owner[2]}`) ?? []), c]);
+  }
+  const [owner, theirs] = [...byRelease][0] ?? [];
+  if (owner && theirs) {
+    throw new ConflictError(`${owner} already has ${theirs.length} object${theirs.length === 1 ? '' : 's'} this install needs (${names(theirs)}); nothing was changed`, {
+      hint: theirs.some((c) => c.object.metadata.namespace === plan.namespace)
+        ? `the chart names them without the release, so two releases cannot share namespace ${plan.namespace} (helm refuses it too): install into another namespace, or uninstall ${owner} first`
+        : `objects of another release are never taken over: uninstall ${owner} first`,
+    });
+  }
+  throw new ConflictError(`${found.length} object${found.length === 1 ? '' : 's'} in the way; nothing was changed: ${found.map((c) => c.reason).join('; ')}`, { hint: 'leave them to their manager, or take them over with --force-conflicts' });
 }
 
 export async function installPlatform(o: InstallOptions): Promise<InstallSummary> {
-  const { values, progress } = o;
+  const { values, emit } = o;
   const { release, namespace } = values.dynamoctl;
-  const op = values['dynamo-operator'];
-  const scope = op.namespaceRestriction.enabled ? 'namespace' : 'cluster';
-  const kube = Kube.load(o.target);
+  const version = o.platformVersion ?? DYNAMO_PLATFORM_VERSION;
+  const kube = o.kube ?? Kube.load(o.target);
+  const helm = o.helmApi ?? realHelm(o.helm);
 
-  // lock: check-and-claim must not interleave with another install
   const lock = o.dryRun
     ? undefined
-    : await progress.step('Claiming the install lock', (update) =>
+    : await step(emit, 'Claiming the install lock', (update) =>
         acquireLockWaiting(kube, { purpose: `install ${release} in ${namespace}`, fallbackNamespace: namespace, timeoutMs: LOCK_WAIT_MS, onWait: (holder) => update(`waiting for ${holder}`) }),
       );
   const forgetLock = lock ? onInterrupt(() => lock.release()) : () => {};
   try {
-    // check
-    const previous = await readRecord(kube, release, namespace).catch(() => undefined);
-    if (previous && newerThanThis(previous.platformVersion, release, namespace)) {
-      throw new UserError(`release ${release} in ${namespace} runs Dynamo platform ${previous.platformVersion}; this dynamoctl installs ${DYNAMO_PLATFORM_VERSION}, an older version`, {
-        hint: 'downgrades are refused: use the dynamoctl that installed it, or uninstall first',
-      });
+    const render = (facts: { apiVersions: string[]; material?: Parameters<typeof renderManifests>[2] }): KubeObject[] => renderManifests(values, { apiVersions: facts.apiVersions }, facts.material, version);
+    if (o.checks !== false) await preflight(o, render({ apiVersions: await apiGroupVersions(kube) }));
+    const state = await step(emit, 'Reading the cluster', () => discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render }));
+    for (const note of state.notes) emit({ type: 'info', message: note });
+    const verdict = versionVerdict(state.record, version);
+    if (!verdict.ok && verdict.reason === 'older') {
+      throw new UserError(`release ${release} in ${namespace} runs Dynamo platform ${state.record?.platformVersion}; this dynamoctl installs ${version}, an older version`, { hint: 'downgrades are refused: use the dynamoctl that installed it, or uninstall first' });
     }
-    const apiVersions = await apiGroupVersions(kube);
-    const probe = renderManifests(values, { apiVersions }, undefined, DYNAMO_PLATFORM_VERSION);
-    const ctx = createCheckContext({ values, objects: probe, target: o.target, helm: o.helm, pendingSecrets: (o.userSecrets ?? []).map((s) => s.metadata.name) });
-    const results = await progress.step('Checking the cluster', () => runChecks(preflightChecks, ctx));
-    const skipped = new Set(o.skipChecks.map((s) => s.id));
-    const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));
-    for (const r of results.filter((x) => x.status === 'warn' || (x.status === 'fail' && skipped.has(x.id)))) progress.warn(`${r.id}: ${r.message ?? r.description}${skipped.has(r.id) ? ' (skipped on request)' : ''}`);
-    if (failed.length) {
-      o.reportChecks(failed);
-      throw new ReportedError(checkExitCode(failed));
+    if (!verdict.ok) {
+      throw new UserError(`the install record of ${release} in ${namespace} names platform version ${JSON.stringify(state.record?.platformVersion)}, which is not a version`, { hint: `kubectl get secret dynamoctl-install-${release} -n ${namespace} -o yaml shows it; uninstall and install again` });
     }
-
-    // plan (with the real secrets, so re-runs compare like with like)
-    const { material, notes } = await loadMaterial(kube, values);
-    for (const note of notes) progress.info(note);
-    const objects = renderManifests(values, { apiVersions }, material, DYNAMO_PLATFORM_VERSION);
-    const selector = pruneSelector(release, namespace);
-    const plan = await progress.step('Planning', () => planObjects(kube, objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [...new Set([namespace, op.namespaceRestriction.targetNamespace])] }));
-    const changes = [...describePlan(plan), ...(o.userSecrets ?? []).map((s) => `  + apply Secret ${s.metadata.namespace}/${s.metadata.name} (yours: not owned by the install, kept on uninstall)`)];
-    progress.info(
-      changes.length
-        ? `Plan for ${release} in ${namespace} (${scope === 'cluster' ? 'cluster-wide' : `restricted to ${op.namespaceRestriction.targetNamespace}`}):\n${changes.join('\n')}`
-        : `Plan: the operator objects are up to date (${plan.entries.length} unchanged)`,
-    );
-    const subcharts = SUBCHART_KEYS.filter((k) => values[k].enabled);
-    const charts: ChartKey[] = [...(scope === 'cluster' ? (['dynamo-crds'] as const) : []), ...subcharts];
-    progress.info(`Charts: ${charts.map((k) => `${k} ${values.dynamoctl.charts[k].version}`).join(', ') || 'none'}`);
-    const summary: InstallSummary = { release, namespace, scope, upgrade: previous !== undefined, plan };
+    if (state.crdOwners.live && state.scope === 'cluster' && !state.helm['dynamo-crds']?.state && !state.crds.every((c) => c.present && c.established)) {
+      const { liveCrdOwnerError } = await import('../helm/install.ts');
+      throw liveCrdOwnerError(state.crdOwners.live, state.crds.filter((c) => !c.present).map((c) => c.name));
+    }
+    const plan = planInstall(state, { values, platformVersion: version, forceConflicts: o.forceConflicts === true, crdsNamespace: CRDS_NAMESPACE, operatorDeployment: managerDeploymentName(renderContext(values, version)) });
+    const view = planView(plan);
+    emit({ type: 'plan', plan: view });
+    refuseConflicts(plan);
+    const summary: InstallSummary = { release, namespace, scope: plan.scope, upgrade: plan.upgrade, plan: view };
     if (o.dryRun) return summary;
-    if (!(await progress.confirm(`${previous ? 'Upgrade' : 'Install'} Dynamo platform ${DYNAMO_PLATFORM_VERSION} as ${release} in ${namespace} (context ${kube.context})?`))) {
-      throw new InterruptedError('declined; nothing was changed');
-    }
+    if (!(await o.confirm(view, kube.context))) throw new InterruptedError('declined; nothing was changed');
 
-    // claim: from here on the record says an install is under way
-    const createdNamespace = (await ensureNamespace(kube, namespace)) || (previous?.createdNamespace ?? false);
-    for (const secret of o.userSecrets ?? []) await applyObject(kube, secret, USER_FIELD_MANAGER);
-    const labels = renderContext(values, DYNAMO_PLATFORM_VERSION).labelCtx;
+    const labels = renderContext(values, version).labelCtx;
+    const written = plan.objects.filter((a) => a.action !== 'prune' && a.action !== 'shared' && a.action !== 'conflict').map((a) => identity((a as { object: KubeObject }).object));
+    const shared = plan.objects.filter((a) => a.action === 'shared').map((a) => identity(a.object));
     const record: InstallRecord = {
       apiVersion: 'dynamoctl.nvidia.com/v1',
       kind: 'InstallRecord',
       release,
       namespace,
-      scope,
-      targetNamespace: op.namespaceRestriction.targetNamespace,
+      scope: plan.scope,
+      targetNamespace: plan.targetNamespace,
       dynamoctlVersion: cliVersion(),
-      platformVersion: DYNAMO_PLATFORM_VERSION,
+      platformVersion: version,
       phase: 'installing',
       startedAt: new Date().toISOString(),
       overrides: redactValues(o.overrides),
-      helmReleases: previous?.helmReleases ?? [],
+      helmReleases: state.record?.helmReleases ?? [],
       // keep what an interrupted run may already have applied, so status and uninstall still find it
-      inventory: [...new Map([...(previous?.inventory ?? []), ...objects.map(identity)].map((i) => [objectKey({ kind: i.kind, metadata: i }), i])).values()],
-      createdNamespace,
+      inventory: [...new Map([...(state.record?.inventory ?? []), ...written].map((i) => [objectKey({ kind: i.kind, metadata: i }), i])).values()],
+      shared,
+      createdNamespace: plan.createNamespace || (state.record?.createdNamespace ?? false),
       skippedChecks: o.skipChecks,
     };
-    await writeRecord(kube, record, labels);
-
-    const releases: HelmReleaseRecord[] = [];
-    if (scope === 'cluster') releases.push(await progress.step('Installing the Dynamo CRDs', (update) => installCrds(kube, values, o.helm, update)));
-    releases.push(...(await progress.step(`Installing ${subcharts.join(', ') || 'no subcharts'}`, (update) => installSubcharts(kube, values, o.helm, update))));
-    await progress.step('Applying the operator', async (update) => {
-      // re-plan: the CRDs and subcharts may have changed what the server defaults
-      const fresh = await planObjects(kube, objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [...new Set([namespace, op.namespaceRestriction.targetNamespace])] });
-      await applyPlan(kube, fresh, { onEvent: (e) => update(`${e.type === 'pruned' ? 'pruned' : e.change} ${e.object.kind} ${e.object.metadata.name}`) });
+    const signal = lock?.signal ?? new AbortController().signal;
+    const charts = await execute(plan, {
+      kube,
+      helm,
+      emit,
+      signal,
+      helmTimeoutSeconds: Math.ceil((parseDuration(values.dynamoctl.timeouts.helm) ?? 600_000) / 1000),
+      rolloutTimeoutMs: parseDuration(values.dynamoctl.timeouts.rollout) ?? 300_000,
+      crdNames: DYNAMO_CRDS,
+      claim: async () => {
+        for (const secret of o.userSecrets ?? []) await applyObject(kube, secret, { fieldManager: USER_FIELD_MANAGER, force: true });
+        await writeRecord(kube, record, labels);
+      },
     });
-    await progress.step('Waiting for the operator', (update) =>
-      waitForReady(kube, [{ kind: 'Deployment', name: managerDeploymentName(renderContext(values, DYNAMO_PLATFORM_VERSION)), namespace }], {
-        timeoutMs: parseDuration(values.dynamoctl.timeouts.rollout) ?? 300_000,
-        onEvent: (e) => update(e.message),
-      }),
-    );
-    const done: InstallRecord = { ...record, phase: 'installed', finishedAt: new Date().toISOString(), helmReleases: releases, inventory: objects.map(identity) };
+    signal.throwIfAborted();
+    const done: InstallRecord = { ...record, phase: 'installed', finishedAt: new Date().toISOString(), helmReleases: charts, inventory: written };
     await writeRecord(kube, done, labels);
     return { ...summary, record: done };
   } finally {

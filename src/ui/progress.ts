@@ -1,12 +1,18 @@
 /**
- * Progress and prompts for long commands, behind one interface with three faces: a spinner per step on a
- * terminal, one plain line per event otherwise (CI logs), and NDJSON events on stdout with `-o json`.
- * Progress goes to stderr (except NDJSON, which is the command's data); prompts only on a terminal.
+ * Renders the engine's events (src/engine/events.ts) in three faces: a spinner per step on a terminal, one
+ * plain line per event otherwise (CI logs), and NDJSON on stdout with `-o json`. Progress goes to stderr
+ * (except NDJSON, which is the command's data); prompts only on a terminal. Commands use `step`, `info` and
+ * `warn` for their own lines, which become the same events.
  */
 import { Chalk } from 'chalk';
+import ora, { type Ora } from 'ora';
+import { step as engineStep, type EngineEvent } from '../engine/events.ts';
+import { planLines, type PlanView } from '../engine/describe.ts';
 import { InterruptedError, UserError } from '../errors.ts';
 
 export interface Progress {
+  /** Renders one engine event. */
+  emit(event: EngineEvent): void;
   /** Runs `fn` as a named step: spinner or start/done lines, with its duration. */
   step<T>(title: string, fn: (update: (detail: string) => void) => Promise<T>): Promise<T>;
   /** A fact worth a line of its own (plan lines, summaries). */
@@ -25,60 +31,53 @@ export interface ProgressOptions {
   stdout?: NodeJS.WritableStream;
 }
 
+/** The plan as shown before the confirmation. */
+export function planText(view: PlanView): string {
+  const where = `${view.release} in ${view.namespace} (${view.scope === 'cluster' ? 'cluster-wide' : `restricted to ${view.targetNamespace}`})`;
+  return view.empty ? `Plan for ${where}: nothing to change` : `Plan for ${where}:\n${planLines(view).join('\n')}`;
+}
+
 export function createProgress(opts: ProgressOptions): Progress {
   const err = opts.stderr ?? process.stderr;
   const out = opts.stdout ?? process.stdout;
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const emit = (event: Record<string, unknown>): void => void out.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-  const seconds = (start: number): string => `${((performance.now() - start) / 1000).toFixed(1)}s`;
+  const json = (event: Record<string, unknown>): void => void out.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+  const spinners = new Map<string, Ora>();
+
+  const render = (e: EngineEvent): void => {
+    if (opts.mode === 'json') {
+      if (e.type === 'step') json({ event: e.status === 'progress' ? 'progress' : 'step', ...e, type: undefined });
+      else if (e.type === 'plan') json({ event: 'plan', plan: e.plan });
+      else json({ event: e.type, message: e.message });
+      return;
+    }
+    if (e.type === 'info') return void err.write(`${e.message}\n`);
+    if (e.type === 'warning') return void err.write(`${c.yellow('warning:')} ${e.message}\n`);
+    if (e.type === 'plan') return void err.write(`${planText(e.plan)}\n`);
+    if (opts.mode === 'plain') {
+      if (e.status === 'started') err.write(`[start] ${e.title}\n`);
+      else if (e.status === 'progress') err.write(`        ${e.title}: ${e.detail}\n`);
+      else if (e.status === 'done') err.write(`[done]  ${e.title} (${e.seconds.toFixed(1)}s)\n`);
+      else err.write(`[fail]  ${e.title} (${e.seconds.toFixed(1)}s)\n`);
+      return;
+    }
+    if (e.status === 'started') return void spinners.set(e.title, ora({ text: e.title, stream: err, color: 'cyan', isEnabled: true }).start());
+    const spinner = spinners.get(e.title);
+    if (!spinner) return;
+    if (e.status === 'progress') spinner.text = `${e.title} ${c.dim(`(${e.detail})`)}`;
+    else {
+      // our own symbols: ora's are coloured regardless of --no-color
+      const ok = e.status === 'done';
+      spinner.stopAndPersist({ symbol: ok ? c.green('✔') : c.red('✖'), text: `${e.title} ${c.dim(`${e.seconds.toFixed(1)}s`)}` });
+      spinners.delete(e.title);
+    }
+  };
 
   return {
-    async step(title, fn) {
-      const start = performance.now();
-      if (opts.mode === 'json') {
-        emit({ event: 'step', title, status: 'started' });
-        try {
-          const result = await fn((detail) => emit({ event: 'progress', title, detail }));
-          emit({ event: 'step', title, status: 'done', seconds: Number(seconds(start).slice(0, -1)) });
-          return result;
-        } catch (error) {
-          emit({ event: 'step', title, status: 'failed', error: (error as Error).message });
-          throw error;
-        }
-      }
-      if (opts.mode === 'plain') {
-        err.write(`[start] ${title}\n`);
-        try {
-          const result = await fn((detail) => err.write(`        ${title}: ${detail}\n`));
-          err.write(`[done]  ${title} (${seconds(start)})\n`);
-          return result;
-        } catch (error) {
-          err.write(`[fail]  ${title} (${seconds(start)})\n`);
-          throw error;
-        }
-      }
-      const { default: ora } = await import('ora');
-      const spinner = ora({ text: title, stream: err, color: 'cyan', isEnabled: true }).start();
-      try {
-        const result = await fn((detail) => {
-          spinner.text = `${title} ${c.dim(`(${detail})`)}`;
-        });
-        // our own symbols: ora's are coloured regardless of --no-color
-        spinner.stopAndPersist({ symbol: c.green('✔'), text: `${title} ${c.dim(seconds(start))}` });
-        return result;
-      } catch (error) {
-        spinner.stopAndPersist({ symbol: c.red('✖'), text: `${title} ${c.dim(seconds(start))}` });
-        throw error;
-      }
-    },
-    info(line) {
-      if (opts.mode === 'json') emit({ event: 'info', message: line });
-      else err.write(`${line}\n`);
-    },
-    warn(line) {
-      if (opts.mode === 'json') emit({ event: 'warning', message: line });
-      else err.write(`${c.yellow('warning:')} ${line}\n`);
-    },
+    emit: render,
+    step: (title, fn) => engineStep(render, title, fn),
+    info: (message) => render({ type: 'info', message }),
+    warn: (message) => render({ type: 'warning', message }),
     async confirm(question) {
       if (opts.yes) return true;
       if (opts.mode !== 'tty') throw new UserError(`${question} needs confirmation, and there is no terminal to ask on`, { hint: 'review the plan (--dry-run) and pass --yes' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFinalizerTimeout } from '../../src/cli/commands/uninstall.ts';
 import type { ObjectIdentity } from '../../src/apply/record.ts';
 import { UserError } from '../../src/errors.ts';
-import { deleteCommand, describeUninstallPlan, formatLeftovers, mergeObjects, planUninstall, sortForDeletion, type Inventory } from '../../src/install/uninstall.ts';
+import { deleteCommand, describeUninstallPlan, formatLeftovers, mergeObjects, planUninstall, sortForDeletion, type Inventory } from '../../src/install/uninstall-plan.ts';
 
 const obj = (kind: string, name: string, namespace?: string, apiVersion = 'v1'): ObjectIdentity => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
 const rbac = 'rbac.authorization.k8s.io/v1';

@@ -6,6 +6,8 @@ import { shellQuote } from '../../wizard/answers.ts';
 import { preflightChecks, UNSKIPPABLE_CHECKS } from '../../checks/preflight.ts';
 import { checkPrinter } from '../../ui/checks.ts';
 import { createProgress } from '../../ui/progress.ts';
+import type { PlanView } from '../../engine/describe.ts';
+import { DYNAMO_PLATFORM_VERSION } from '../../version.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
 import { clusterAccess, withBundleCharts, type RawChartsOption, type RawClusterOptions } from '../cluster-options.ts';
 import { readValuesInput, type RawValuesOptions } from '../values-options.ts';
@@ -13,6 +15,12 @@ import { readValuesInput, type RawValuesOptions } from '../values-options.ts';
 export interface InstallCommandOptions extends RawValuesOptions, RawClusterOptions, RawChartsOption {
   dryRun?: boolean;
   skipCheck?: string[];
+  forceConflicts?: boolean;
+}
+
+/** The confirmation question for a plan. */
+export function confirmQuestion(view: PlanView, context: string): string {
+  return `${view.upgrade ? 'Upgrade' : 'Install'} Dynamo platform ${DYNAMO_PLATFORM_VERSION} as ${view.release} in ${view.namespace} (context ${context})?`;
 }
 
 /** `--skip-check id=reason` → {id, reason}; every id must name a check and carry a reason. */
@@ -43,15 +51,17 @@ export async function runInstall(opts: InstallCommandOptions, global: GlobalOpti
     values,
     overrides: userOverrides(input),
     ...clusterAccess(opts, global),
-    progress,
+    emit: progress.emit,
+    confirm: (view, context) => progress.confirm(confirmQuestion(view, context)),
     dryRun: opts.dryRun === true,
+    forceConflicts: opts.forceConflicts === true,
     skipChecks,
     reportChecks: (failed) => {
       for (const r of failed) process.stderr.write(printer.result(r));
     },
   });
   if (output === 'json') {
-    process.stdout.write(`${JSON.stringify({ event: 'result', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, upgrade: summary.upgrade, record: summary.record })}\n`);
+    process.stdout.write(`${JSON.stringify({ event: 'result', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, upgrade: summary.upgrade, plan: summary.plan, record: summary.record })}\n`);
   } else for (const line of installedLines(summary, opts.dryRun === true)) progress.info(line);
 }
 

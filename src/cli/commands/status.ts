@@ -1,5 +1,6 @@
 /** `dynamoctl status`: the install record against the live cluster. */
 import { Kube } from '../../cluster/client.ts';
+import { helmApi } from '../../helm/api.ts';
 import { ExitCode, ReportedError } from '../../errors.ts';
 import { platformStatus } from '../../install/status.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
@@ -13,7 +14,7 @@ export interface StatusCommandOptions extends RawClusterOptions {
 export async function runStatus(opts: StatusCommandOptions, global: GlobalOptions): Promise<void> {
   const output = requireOutput(global, ['table', 'json']);
   const access = clusterAccess(opts, global);
-  const status = await platformStatus(Kube.load(access.target), access.helm, {
+  const status = await platformStatus(Kube.load(access.target), helmApi(access.helm), {
     release: opts.release ?? 'dynamo-platform',
     namespace: global.namespace ?? 'dynamo-system',
     defaults: await readDefaults(),

@@ -1,7 +1,8 @@
 /** `dynamoctl uninstall`: flags → UninstallOptions → the pipeline; the result as a summary or a JSON line. */
 import { parseDuration } from '../../config/duration.ts';
 import { ClusterError, UserError } from '../../errors.ts';
-import { formatLeftovers, uninstallPlatform } from '../../install/uninstall.ts';
+import { uninstallPlatform } from '../../install/uninstall.ts';
+import { formatLeftovers } from '../../install/uninstall-plan.ts';
 import { createProgress } from '../../ui/progress.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
 import { clusterAccess, type RawClusterOptions } from '../cluster-options.ts';
@@ -34,7 +35,8 @@ export async function runUninstall(opts: UninstallCommandOptions, global: Global
     release: opts.release ?? 'dynamo-platform',
     namespace: global.namespace ?? 'dynamo-system',
     ...clusterAccess(opts, global),
-    progress,
+    emit: progress.emit,
+    confirm: (question) => progress.confirm(question),
     dryRun: opts.dryRun === true,
     purge: opts.purge === true,
     deleteData: opts.deleteData === true,

@@ -25,7 +25,7 @@ import { answersFromValues, installCommand, pullSecretCommand, pullSecretObject,
 import type { GlobalOptions } from '../global-options.ts';
 import { clusterAccess, withBundleCharts, type RawChartsOption, type RawClusterOptions } from '../cluster-options.ts';
 import { readDefaults } from '../values-options.ts';
-import { installedLines } from './install.ts';
+import { confirmQuestion, installedLines } from './install.ts';
 
 export interface WizardCommandOptions extends RawClusterOptions, RawChartsOption {
   /** A values file to start from (an earlier wizard's, or any). */
@@ -135,7 +135,8 @@ export async function runWizard(opts: WizardCommandOptions, global: GlobalOption
     overrides: tree,
     target: { ...access.target, context: answers.context },
     helm: { ...access.helm, context: answers.context },
-    progress,
+    emit: progress.emit,
+    confirm: (view, context) => progress.confirm(confirmQuestion(view, context)),
     dryRun: false,
     skipChecks,
     reportChecks: (failed) => failed.forEach((r) => out.write(printer.result(r))),
