@@ -114,6 +114,15 @@ export async function acquireLock(kube: ClusterApi, opts: LockOptions): Promise<
       current = await kube.request<Lease>('PUT', path(LOCK_NAME), { body: next });
       lastRenewed = clock();
     } catch (error) {
+      if (error instanceof ClusterError && error.status === 409) {
+        // our own renewal may have landed while its answer was lost (a cut connection, retried): still ours?
+        const now = await kube.getOptional<Lease>(path(LOCK_NAME)).catch(() => undefined);
+        if (now && now.spec.holderIdentity === holder && now.spec.acquireTime === current.spec.acquireTime) {
+          current = now;
+          lastRenewed = clock();
+          return;
+        }
+      }
       if (error instanceof ClusterError && (error.status === 409 || error.status === 404)) {
         throw lose(new ConflictError('the install lock was taken or cleared by someone else while this run held it; the run was stopped', { hint: 'see what the other run did (dynamoctl status), then run again' }));
       }

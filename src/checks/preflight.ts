@@ -7,7 +7,8 @@ import { describeOperator, detectConflicts, isSelf, leftoverCleanupCommand } fro
 import { unlessForbidden } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 import { helmVersion, resolveChartSource } from '../helm/helm.ts';
-import { crdOwners, liveCrdOwnerError, releaseStatus } from '../helm/install.ts';
+import { crdOwners, liveCrdOwnerError } from '../helm/crd-owners.ts';
+import { releaseStatus } from '../helm/install.ts';
 import { registryHost, rewriteRegistry } from '../config/images.ts';
 import type { ChartKey, SubchartKey } from '../config/values-schema.ts';
 import { DEFAULT_LEADER_ELECTION_ID } from '../config/rules.ts';
@@ -189,7 +190,7 @@ export const preflightChecks: Check[] = [
       if (unhealthy.length) return fail(`CRDs not Established/NamesAccepted: ${unhealthy.join(', ')}`, { hint: 'kubectl describe crd <name> shows why' });
       if (!missing.length) return pass(`${crds.length} CRDs established`);
       if (ctx.planned.scope === 'cluster') {
-        const owners = await crdOwners(crds, { release: 'dynamo-crds', namespace: CRDS_NAMESPACE }, ctx.helm);
+        const owners = await crdOwners(crds, { release: 'dynamo-crds', namespace: CRDS_NAMESPACE }, (r, n) => releaseStatus(r, n, ctx.helm));
         if (owners.live) {
           const error = liveCrdOwnerError(owners.live, missing);
           return fail(error.message, { hint: error.hint ?? '' });

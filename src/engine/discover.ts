@@ -11,6 +11,7 @@ import { apiGroupVersions, crdStatus, findOperatorDeployment } from '../cluster/
 import { ADDON_KEYS, COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
 import type { ChartKey, Values } from '../config/values-schema.ts';
 import type { HelmApi } from '../helm/api.ts';
+import { crdOwners } from '../helm/crd-owners.ts';
 import type { Material } from '../render/context.ts';
 import { objectKey, objectPath, type KubeObject } from '../render/k8s-types.ts';
 import { pruneSelector } from '../render/labels.ts';
@@ -46,19 +47,21 @@ export async function discover(kube: ClusterApi, helm: HelmApi, input: DiscoverI
   const readSecret = (name: string): Promise<Record<string, string> | undefined> =>
     kube.getOptional<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).then((s) => s?.data);
 
-  const [record, apiVersions, ns, { material, notes }, releases, crds] = await Promise.all([
-    readRecord(kube, release, namespace),
+  const record = await readRecord(kube, release, namespace);
+  // the releases that matter: what the values enable and what the record says was installed (helm is slow to ask)
+  const wanted = ours.filter(([component]) => component === 'dynamo-crds' || values[component].enabled || record?.helmReleases.some((r) => r.component === component));
+  const [apiVersions, ns, { material, notes }, releases, crds] = await Promise.all([
     apiGroupVersions(kube),
     unlessForbidden(kube.getOptional<{ status?: { phase?: string } }>(`/api/v1/namespaces/${namespace}`), { status: { phase: 'Active' } }),
     materialFor(values, readSecret),
-    Promise.all(ours.map(async ([component, name, where]) => [component, { release: name, namespace: where, state: await helm.status(name, where) }] as const)),
+    Promise.all(wanted.map(async ([component, name, where]) => [component, { release: name, namespace: where, state: await helm.status(name, where) }] as const)),
     scope === 'cluster' ? crdStatus(kube, input.crdNames) : Promise.resolve([]),
   ]);
   const helmReleases = Object.fromEntries(releases);
   const desired = input.render({ apiVersions, material });
 
   const namespaces = [...new Set([namespace, targetNamespace])];
-  const [live, owned, elsewhere, crdOwners] = await Promise.all([
+  const [live, owned, elsewhere, owners] = await Promise.all([
     mapLimit(desired, 8, async (o) => [objectKey(o), await kube.getOptional<LiveObject>(objectPath(o))] as const),
     ownedObjects(kube, pruneSelector(release, namespace), OWNED_KINDS, namespaces),
     Promise.all(
@@ -68,7 +71,7 @@ export async function discover(kube: ClusterApi, helm: HelmApi, input: DiscoverI
         return [k, found] as const;
       }),
     ),
-    owningReleases(crds, helm),
+    crdOwners(crds, { release: 'dynamo-crds', namespace: input.crdsNamespace }, (r, n) => helm.status(r, n)),
   ]);
   return {
     context: kube.context,
@@ -83,20 +86,8 @@ export async function discover(kube: ClusterApi, helm: HelmApi, input: DiscoverI
     owned: new Map(owned.map((o) => [objectKey({ kind: o.kind, metadata: o.object.metadata }), o])),
     helm: helmReleases,
     crds,
-    crdOwners,
+    crdOwners: owners,
     operatorsElsewhere: Object.fromEntries(elsewhere.filter(([, f]) => f !== undefined)),
     notes,
   };
-}
-
-/** helm releases other than dynamo-crds named by the CRDs: gone ones left them behind (taken over), a live one owns them. */
-async function owningReleases(crds: ClusterState['crds'], helm: HelmApi): Promise<ClusterState['crdOwners']> {
-  const owners = new Map<string, { release: string; namespace: string }>();
-  for (const c of crds) if (c.helmOwner && c.helmOwner.release !== 'dynamo-crds') owners.set(`${c.helmOwner.namespace}/${c.helmOwner.release}`, c.helmOwner);
-  const gone: string[] = [];
-  for (const [key, owner] of owners) {
-    if (await helm.status(owner.release, owner.namespace)) return { gone, live: owner };
-    gone.push(key);
-  }
-  return { gone };
 }

@@ -103,6 +103,7 @@ async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal,
   if (h.action === 'remove') throw new Error('removals run after the rollout');
   const recovered = await ctx.helm.recover(h.release, h.namespace, ctx.helmTimeoutSeconds, signal);
   if (recovered) update(`${h.component}: ${recovered}`);
+  if (h.takeOwnership && h.takingOver.length) update(`taking over the CRDs left by the uninstalled release ${h.takingOver.join(', ')}`);
   update(`${h.component}: helm upgrade --install ${h.release}${h.takeOwnership ? ' --take-ownership' : ''}`);
   await ctx.helm.upgradeInstall({ release: h.release, namespace: h.namespace, source: h.source, values: h.values, timeoutSeconds: ctx.helmTimeoutSeconds, takeOwnership: h.takeOwnership }, signal);
   const runtime = componentOf(h.component)?.runtimeDeployments ?? [];

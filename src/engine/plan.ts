@@ -57,7 +57,9 @@ function contested(live: LiveObject, changes: readonly FieldChange[]): { manager
     if (entry.manager === FIELD_MANAGER && entry.operation === 'Apply') continue;
     const paths = ownedPaths(entry.fieldsV1, live);
     for (const c of changes) {
-      if (c.to !== undefined && paths.some((p) => p === c.path || p.startsWith(`${c.path}.`) || p.startsWith(`${c.path}[`))) found.push({ manager: entry.manager ?? '?', path: c.path });
+      // owned at, below (a map) or above (an atomic list such as args: the server records it whole) the change
+      const related = (p: string): boolean => p === c.path || p.startsWith(`${c.path}.`) || p.startsWith(`${c.path}[`) || c.path.startsWith(`${p}.`) || c.path.startsWith(`${p}[`);
+      if (c.to !== undefined && paths.some(related)) found.push({ manager: entry.manager ?? '?', path: c.path });
     }
   }
   return found;
@@ -115,8 +117,8 @@ function helmActions(state: ClusterState, o: PlanOptions): HelmAction[] {
     const found = state.helm['dynamo-crds'];
     const base = ref('dynamo-crds', 'dynamo-crds', o.crdsNamespace);
     if (!found?.state && state.crds.length && state.crds.every((c) => c.present && c.established)) actions.push({ ...base, action: 'reuse', reason: 'the CRDs are installed and established' });
-    else if (found?.state) actions.push({ ...base, action: 'upgrade', source: values.dynamoctl.charts['dynamo-crds'], values: {}, takeOwnership: state.crdOwners.gone.length > 0, revision: found.state.revision });
-    else actions.push({ ...base, action: 'install', source: values.dynamoctl.charts['dynamo-crds'], values: {}, takeOwnership: state.crdOwners.gone.length > 0 });
+    else if (found?.state) actions.push({ ...base, action: 'upgrade', source: values.dynamoctl.charts['dynamo-crds'], values: {}, takeOwnership: state.crdOwners.gone.length > 0, takingOver: state.crdOwners.gone, revision: found.state.revision });
+    else actions.push({ ...base, action: 'install', source: values.dynamoctl.charts['dynamo-crds'], values: {}, takeOwnership: state.crdOwners.gone.length > 0, takingOver: state.crdOwners.gone });
   }
   const chart = (key: SubchartKey): HelmAction | undefined => {
     const found = state.helm[key];
@@ -125,8 +127,8 @@ function helmActions(state: ClusterState, o: PlanOptions): HelmAction[] {
     const elsewhere = state.operatorsElsewhere[key];
     if (!found?.state && elsewhere) return { ...base, action: 'reuse', reason: `its operator already runs in ${elsewhere.namespace}` };
     return found?.state
-      ? { ...base, action: 'upgrade', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, revision: found.state.revision }
-      : { ...base, action: 'install', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false };
+      ? { ...base, action: 'upgrade', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, takingOver: [], revision: found.state.revision }
+      : { ...base, action: 'install', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, takingOver: [] };
   };
   actions.push(...[...BASE_KEYS, ...ADDON_KEYS].map(chart).filter((a) => a !== undefined));
   // what the record installed and the values no longer enable: removed, after the operator stops using it

@@ -58,8 +58,8 @@ export interface ChartRef {
 }
 
 export type HelmAction =
-  | (ChartRef & { action: 'install'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean })
-  | (ChartRef & { action: 'upgrade'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; revision: number })
+  | (ChartRef & { action: 'install'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; takingOver: string[] })
+  | (ChartRef & { action: 'upgrade'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; takingOver: string[]; revision: number })
   | (ChartRef & { action: 'reuse'; reason: string })
   | (ChartRef & { action: 'remove'; revision: number });
 

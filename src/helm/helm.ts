@@ -134,7 +134,20 @@ export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmRe
 const queryOpts = (opts: HelmOptions): HelmOptions => ({ ...opts, timeoutMs: opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
 
 /** `helm version --template {{.Version}}` (the same in helm 3 and 4). Throws HelmError when helm cannot run. */
-export async function helmVersion(opts: HelmOptions): Promise<HelmVersion> {
+const versions = new Map<string, Promise<HelmVersion>>();
+
+/** helm's version, asked once per binary and environment in a run (every release query needs it). */
+export function helmVersion(opts: HelmOptions): Promise<HelmVersion> {
+  const key = `${helmBinary(opts).binary}\0${JSON.stringify(opts.env ?? {})}`;
+  const known = versions.get(key);
+  if (known) return known;
+  const asked = askVersion(opts);
+  versions.set(key, asked);
+  asked.catch(() => versions.delete(key));
+  return asked;
+}
+
+async function askVersion(opts: HelmOptions): Promise<HelmVersion> {
   const args = ['version', '--template', '{{.Version}}'];
   const r = await runHelm(args, queryOpts(opts));
   const { binary } = helmBinary(opts);

@@ -17,12 +17,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChartKey, ChartSource } from '../config/values-schema.ts';
-import type { CrdStatus } from '../cluster/discovery.ts';
-import { ClusterError, HelmError } from '../errors.ts';
+import { HelmError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { chartLocation, describeLocation, type ChartLocation } from './chart-source.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS, HelmTimeoutError, helmVersion, kubeArgs, runHelm, type HelmOptions, type HelmResult } from './helm.ts';
 import { classifyShowChartError, helmErrorLine, type HelmVersion } from './parse.ts';
+import { parseInstallOutput, parseReleaseHistory, parseReleaseMetadata } from './release-output.ts';
+
+export { parseInstallOutput, parseReleaseHistory, parseReleaseMetadata, splitChartVersion } from './release-output.ts';
 
 export interface ReleaseSpec {
   release: string;
@@ -127,94 +129,6 @@ export function releaseStatusArgs(release: string, namespace: string, version: H
   return [...query, '--namespace', namespace, '--output', 'json', ...kubeArgs(opts)];
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-const integer = (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isInteger(n) ? n : undefined;
-};
-
-/** The command a parse error names: `helm upgrade`, `helm get metadata`… (never the values file or the output). */
-const commandOf = (argv: readonly string[]): string => `helm ${argv[0] === 'get' ? argv.slice(0, 2).join(' ') : (argv[0] ?? '')}`.trim();
-
-/**
- * The JSON document in helm's stdout. helm 4 prints `Pulled: <ref>` and `Digest: <sha>` on stdout before the
- * JSON when it fetched the chart from an OCI registry (helm 3 prints them on stderr): lines before the first
- * one opening an object or array are skipped.
- */
-function parseJson(stdout: string, argv: readonly string[]): unknown {
-  const start = /^[[{]/m.exec(stdout)?.index ?? 0;
-  try {
-    return JSON.parse(stdout.slice(start));
-  } catch {
-    // what helm printed is not quoted: an install's output holds the values and the manifest
-    throw new HelmError(`unexpected output from ${commandOf(argv)}: not JSON (${stdout.length} characters)`, { argv, stderr: '' });
-  }
-}
-
-/**
- * `helm upgrade --install -o json` → the release. helm prints the whole release (helm 3 and 4 alike):
- * `name`, `namespace`, `version` (the revision), `info.status`, `chart.metadata.{name,version}`, plus the
- * values (`config`) and the `manifest`, which are ignored.
- */
-export function parseInstallOutput(stdout: string, argv: readonly string[] = ['upgrade']): ReleaseResult {
-  const doc = parseJson(stdout, argv);
-  const bad = (why: string): HelmError => new HelmError(`unexpected output from ${commandOf(argv)}: ${why}`, { argv, stderr: '' });
-  if (!isObject(doc)) throw bad('not a JSON object');
-  const release = text(doc.name);
-  const namespace = text(doc.namespace);
-  const revision = integer(doc.version);
-  const status = isObject(doc.info) ? text(doc.info.status) : undefined;
-  const metadata = isObject(doc.chart) && isObject(doc.chart.metadata) ? doc.chart.metadata : undefined;
-  const chart = text(metadata?.name);
-  const version = text(metadata?.version);
-  if (release === undefined || release === '') throw bad('no release name');
-  if (revision === undefined) throw bad(`release ${release}: no revision`);
-  if (status === undefined) throw bad(`release ${release}: no info.status`);
-  if (chart === undefined || version === undefined) throw bad(`release ${release}: no chart.metadata name and version`);
-  return { release, namespace: namespace ?? '', chart, version, revision, status };
-}
-
-/** `helm get metadata -o json` → the release's state (the same fields in helm 3.13+ and 4). */
-export function parseReleaseMetadata(stdout: string, argv: readonly string[] = ['get', 'metadata']): ReleaseState {
-  const doc = parseJson(stdout, argv);
-  const bad = (why: string): HelmError => new HelmError(`unexpected output from ${commandOf(argv)}: ${why}`, { argv, stderr: '' });
-  if (!isObject(doc)) throw bad('not a JSON object');
-  const status = text(doc.status);
-  const revision = integer(doc.revision);
-  const chart = text(doc.chart);
-  const version = text(doc.version);
-  if (status === undefined || revision === undefined || chart === undefined || version === undefined) throw bad('missing status, revision, chart or version');
-  return { status, revision, chart, version };
-}
-
-/**
- * `<chart>-<version>` as `helm list` and `helm history` print it → its two halves. The version is the
- * shortest trailing part that is a semantic version (optionally `v`-prefixed), so dashes in the chart name
- * and in a pre-release (grove-charts-v0.1.0-alpha.3) both survive. undefined when there is no such part.
- */
-export function splitChartVersion(chart: string): { chart: string; version: string } | undefined {
-  const m = /^(.+?)-(v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$/.exec(chart);
-  return m?.[1] && m[2] ? { chart: m[1], version: m[2] } : undefined;
-}
-
-/** `helm history --max 1 -o json` (helm < 3.13) → the newest revision's state. */
-export function parseReleaseHistory(stdout: string, argv: readonly string[] = ['history']): ReleaseState {
-  const doc = parseJson(stdout, argv);
-  const bad = (why: string): HelmError => new HelmError(`unexpected output from ${commandOf(argv)}: ${why}`, { argv, stderr: '' });
-  if (!Array.isArray(doc) || doc.length === 0) throw bad('not a non-empty JSON array');
-  const newest = doc.filter(isObject).reduce<Json | undefined>((a, b) => ((integer(b.revision) ?? -1) > (integer(a?.revision) ?? -1) ? b : a), undefined);
-  const revision = integer(newest?.revision);
-  const status = text(newest?.status);
-  const chartVersion = text(newest?.chart);
-  if (revision === undefined || status === undefined || chartVersion === undefined) throw bad('missing revision, status or chart');
-  const split = splitChartVersion(chartVersion);
-  if (!split) throw bad(`chart ${JSON.stringify(chartVersion)} is not <name>-<version>`);
-  return { status, revision, ...split };
-}
-
-// helm 4 logs `level=… msg=…` (slog) lines around its error
 const LOG_LINE = /^(time=|level=)/;
 
 /**
@@ -322,28 +236,6 @@ export function describeInstallFailure(spec: ReleaseSpec, location: ChartLocatio
     case 'other':
       return { message, hint: undefined };
   }
-}
-
-/**
- * The helm releases (other than `own`) that the CRDs' meta.helm.sh annotations name: `gone` ones left the
- * CRDs behind (the chart keeps them) and may be taken over; a `live` one still owns them.
- */
-export async function crdOwners(crds: readonly CrdStatus[], own: { release: string; namespace: string }, opts: HelmOptions): Promise<{ gone: string[]; live?: { release: string; namespace: string } }> {
-  const owners = new Map<string, { release: string; namespace: string }>();
-  for (const c of crds) if (c.helmOwner && !(c.helmOwner.release === own.release && c.helmOwner.namespace === own.namespace)) owners.set(`${c.helmOwner.namespace}/${c.helmOwner.release}`, c.helmOwner);
-  const gone: string[] = [];
-  for (const [key, owner] of owners) {
-    if (await releaseStatus(owner.release, owner.namespace, opts)) return { gone, live: owner };
-    gone.push(key);
-  }
-  return { gone };
-}
-
-/** The refusal when a release that still exists owns (some of) the CRDs an install would have to add. */
-export function liveCrdOwnerError(owner: { release: string; namespace: string }, missing: readonly string[]): ClusterError {
-  return new ClusterError(`the Dynamo CRDs belong to helm release ${owner.release} in ${owner.namespace}${missing.length ? `, which lacks ${missing.join(', ')}` : ''}`, {
-    hint: `repair that release (helm upgrade ${owner.release} -n ${owner.namespace}) or remove it, then re-run`,
-  });
 }
 
 /** helm's error when a release is not there (get, status, history, uninstall; helm 3 and 4, any namespace). */

@@ -28,6 +28,7 @@ import { planInstall, versionVerdict } from '../engine/plan.ts';
 import { conflicts, type Plan } from '../engine/state.ts';
 import { ConflictError, InterruptedError, ReportedError, UserError } from '../errors.ts';
 import { helmApi as realHelm, type HelmApi } from '../helm/api.ts';
+import { liveCrdOwnerError } from '../helm/crd-owners.ts';
 import type { HelmOptions } from '../helm/helm.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { renderManifests } from '../render/index.ts';
@@ -139,12 +140,12 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       throw new UserError(`the install record of ${release} in ${namespace} names platform version ${JSON.stringify(state.record?.platformVersion)}, which is not a version`, { hint: `kubectl get secret dynamoctl-install-${release} -n ${namespace} -o yaml shows it; uninstall and install again` });
     }
     if (state.crdOwners.live && state.scope === 'cluster' && !state.helm['dynamo-crds']?.state && !state.crds.every((c) => c.present && c.established)) {
-      const { liveCrdOwnerError } = await import('../helm/install.ts');
       throw liveCrdOwnerError(state.crdOwners.live, state.crds.filter((c) => !c.present).map((c) => c.name));
     }
     const plan = planInstall(state, { values, platformVersion: version, forceConflicts: o.forceConflicts === true, crdsNamespace: CRDS_NAMESPACE, operatorDeployment: managerDeploymentName(renderContext(values, version)) });
     const view = planView(plan);
     emit({ type: 'plan', plan: view });
+    for (const s of o.userSecrets ?? []) emit({ type: 'info', message: `  + apply Secret ${s.metadata.namespace}/${s.metadata.name} (yours: not owned by the install, kept on uninstall)` });
     refuseConflicts(plan);
     const summary: InstallSummary = { release, namespace, scope: plan.scope, upgrade: plan.upgrade, plan: view };
     if (o.dryRun) return summary;

@@ -18,6 +18,8 @@ import { defaults } from '../helpers/render.ts';
 export interface InstallBench {
   dynamoctl(namespace: string, extra: string[]): string[];
   byHand(namespace: string): string[];
+  /** dynamoctl status of what `dynamoctl(namespace, [])` installed. */
+  status(namespace: string): string[];
   /** dynamoctl uninstall of what `dynamoctl(namespace, [])` installed. */
   uninstall(namespace: string): string[];
   /** The peer: helm uninstall of the same charts plus deleting the rendered operator objects. */
@@ -66,6 +68,7 @@ export async function installBench(): Promise<InstallBench> {
         `${h} upgrade --install ${ns}-${key} ${key} --repo ${info.charts.httpRepo} --version ${version(key)} -n ${ns} --create-namespace --wait -f ${join(dir, `${ns}-${key}.yaml`)}`;
       return ['bash', '-c', `set -e; ${chart('nats')}; ${chart('etcd')}; ${k} apply --server-side -f ${join(dir, `${ns}.yaml`)} >/dev/null; ${k} rollout status deployment/${ns}-dynamo-operator-controller-manager -n ${ns} --timeout=60s >/dev/null`];
     },
+    status: (ns) => [process.execPath, dynamoctlBin, 'status', '--release', ns, '-n', ns, '--kubeconfig', info.kubeconfig, '--helm-binary', info.binaries.helm3],
     uninstall: (ns) => [process.execPath, dynamoctlBin, 'uninstall', '--release', ns, '-n', ns, '--yes', '--kubeconfig', info.kubeconfig, '--helm-binary', info.binaries.helm3],
     uninstallByHand: (ns) => {
       const h = `${helm.join(' ')}`;

@@ -38,6 +38,9 @@ function once(c: BenchCase, command: string[]): { ms: number; rssKiB: number | n
   return { ms, rssKiB: Number.isFinite(rss) ? rss : null, stdout: r.stdout };
 }
 
+/** The most memory any dynamoctl command may hold (issue #13). */
+const MAX_RSS_MIB = 200;
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -107,6 +110,12 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'results.json'), `${JSON.stringify({ node: process.version, runs, results: rows }, null, 2)}\n`);
   process.stdout.write(`${table}\n\nwritten to .bench/results.md and .bench/results.json\n`);
   const missed = rows.filter((r) => r.target !== undefined && (r.ratio ?? r.medianMs) > r.target);
+  // dynamoctl's own peak memory (GNU time: the process, not the helm children it waits for)
+  const heavy = rows.filter((r) => r.name.startsWith('dynamoctl') && r.peakRssMiB !== null && r.peakRssMiB > MAX_RSS_MIB);
+  if (heavy.length) {
+    process.stderr.write(`bench: over ${MAX_RSS_MIB} MiB peak RSS: ${heavy.map((r) => `${r.name} ${r.peakRssMiB!.toFixed(0)} MiB`).join(', ')}\n`);
+    process.exitCode = 1;
+  }
   if (missed.length) {
     process.stderr.write(`bench: over target: ${missed.map((r) => `${r.name} ${(r.ratio ?? r.medianMs).toFixed(2)} > ${r.target}`).join(', ')}\n`);
     process.exitCode = 1;

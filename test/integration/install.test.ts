@@ -55,7 +55,8 @@ describe('a cluster-wide install', () => {
     const before = kubectlOk(['get', 'deployment,service,serviceaccount,role,rolebinding', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}']);
     const r = dynamoctl(['install', '--release', release, '-n', ns, '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/Plan: the operator objects are up to date \(\d+ unchanged\)/);
+    expect(r.stderr).toMatch(/= \d+ objects unchanged/);
+    expect(r.stderr).not.toMatch(/^\s+[+~!-] (create|update|prune|conflict) /m);
     expect(kubectlOk(['get', 'deployment,service,serviceaccount,role,rolebinding', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}'])).toBe(before);
   });
 

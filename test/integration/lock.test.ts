@@ -31,12 +31,20 @@ describe('the install lock', () => {
     expect(kubectlOk(['get', 'lease', LOCK_NAME, '-n', LOCK_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}'])).toMatch(/: second$/);
   });
 
-  it('is taken over once a crashed holder’s claim has expired', async () => {
+  it('is taken over once this run has seen a crashed holder’s claim unchanged for its duration, whatever its renewTime says', async () => {
+    // a renewTime far in the past (another machine's clock, or a crash) is not trusted: only time observed here counts
     const stale = new Date(Date.now() - 120_000).toISOString().replace(/Z$/, '000Z'); // MicroTime
     kubectlOk(['create', '-f', '-'], {
       input: yamlStream([{ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: LOCK_NAME, namespace: LOCK_NAMESPACE }, spec: { holderIdentity: 'crashed run', leaseDurationSeconds: 30, acquireTime: stale, renewTime: stale } }]),
     });
-    held.push(await acquireLock(kube(), { purpose: 'after the crash' }));
+    let now = 1_000_000;
+    const observed = new Map<string, number>();
+    const opts = { purpose: 'after the crash', clock: () => now, observed };
+    await expect(acquireLock(kube(), opts)).rejects.toThrow(/holds the install lock: crashed run/);
+    now += 29_000;
+    await expect(acquireLock(kube(), opts)).rejects.toThrow(/holds the install lock: crashed run/);
+    now += 2_000;
+    held.push(await acquireLock(kube(), opts));
     expect(kubectlOk(['get', 'lease', LOCK_NAME, '-n', LOCK_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}'])).toMatch(/: after the crash$/);
   });
 
@@ -69,7 +77,11 @@ describe('the install lock', () => {
   it('notices when its claim was cleared by someone else', async () => {
     const lock = await acquireLock(kube(), { purpose: 'cleared under me' });
     kubectlOk(['delete', 'lease', LOCK_NAME, '-n', LOCK_NAMESPACE]);
+    expect(lock.signal.aborted).toBe(false);
     await expect(lock.renew()).rejects.toThrow(/taken or cleared by someone else/);
+    // the run's one signal: helm, the waits and every request stop with it
+    expect(lock.signal.aborted).toBe(true);
+    expect((lock.signal.reason as Error).message).toMatch(/taken or cleared by someone else/);
     await lock.release();
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { cliPath, runCli } from '../helpers/cli.ts';
 import { defaultStorageClass, writeChartSources } from '../helpers/fixtures.ts';
 import { cluster, helm, kubectl, kubectlOk, uniqueName, yamlStream } from './cluster.ts';
+import { removeByHand } from './environment.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'dynamoctl-resume-'));
 const STORAGE_CLASS = defaultStorageClass('resume-test-default');
@@ -72,11 +73,8 @@ describe('interrupted installs', () => {
   const base = { release: 'clean', ns: uniqueName('clean') };
   const resumed = { release: 'killed', ns: uniqueName('killed') };
   afterAll(() => {
-    for (const { release, ns } of [base, resumed]) {
-      for (const r of [`${release}-nats`, `${release}-etcd`]) helm(3, ['uninstall', r, '-n', ns, '--wait', '--ignore-not-found']);
-      kubectl(['delete', 'clusterroles,clusterrolebindings,validatingwebhookconfigurations', '-l', `app.kubernetes.io/instance=${release}`]);
-      kubectl(['delete', 'namespace', ns, '--wait=false']);
-    }
+    // the operators go first and for good: later files (check) must find no Dynamo operator
+    for (const { release, ns } of [base, resumed]) removeByHand(release, ns);
   });
 
   it('10 runs killed at random points, then one more install, converge to the inventory of a clean install', async () => {
