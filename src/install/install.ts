@@ -109,7 +109,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
     }
     const apiVersions = await apiGroupVersions(kube);
     const probe = renderManifests(values, { apiVersions }, undefined, DYNAMO_PLATFORM_VERSION);
-    const ctx = createCheckContext({ values, objects: probe, target: o.target, helm: o.helm, pendingSecrets: (o.userSecrets ?? []).map((s) => s.metadata.name) });
+    const ctx = createCheckContext({ values, objects: probe, target: o.target, helm: o.helm, userSecrets: o.userSecrets ?? [] });
     const results = await progress.step('Checking the cluster', () => runChecks(preflightChecks, ctx));
     const skipped = new Set(o.skipChecks.map((s) => s.id));
     const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));
