@@ -17,12 +17,14 @@ export interface CheckContext {
   helm: HelmOptions;
   /** Secrets the install itself will create first (the wizard's pull secret): not expected to exist yet. */
   pendingSecrets: readonly string[];
+  /** Those secrets themselves (the image check reads the registry credentials they will hold). */
+  userSecrets: readonly KubeObject[];
   /** The connection, loaded on first use (a bad kubeconfig fails the first check that needs it). */
   kube(): Kube;
   memo<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export function createCheckContext(input: { values: Values; objects: KubeObject[]; target: KubeTarget; helm: HelmOptions; pendingSecrets?: readonly string[] }): CheckContext {
+export function createCheckContext(input: { values: Values; objects: KubeObject[]; target: KubeTarget; helm: HelmOptions; userSecrets?: readonly KubeObject[] }): CheckContext {
   const cache = new Map<string, Promise<unknown>>();
   let kube: Kube | undefined;
   const op = input.values['dynamo-operator'];
@@ -30,7 +32,8 @@ export function createCheckContext(input: { values: Values; objects: KubeObject[
     values: input.values,
     objects: input.objects,
     helm: input.helm,
-    pendingSecrets: input.pendingSecrets ?? [],
+    pendingSecrets: (input.userSecrets ?? []).map((s) => s.metadata.name),
+    userSecrets: input.userSecrets ?? [],
     planned: {
       release: input.values.dynamoctl.release,
       namespace: input.values.dynamoctl.namespace,

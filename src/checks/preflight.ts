@@ -16,6 +16,7 @@ import { objectPath } from '../render/k8s-types.ts';
 import { ADDON_KEYS, COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
 import { pullSecretWarnings } from '../components/values.ts';
 import type { CheckContext } from './context.ts';
+import { imagesCheck } from './images.ts';
 import { missingPermissions, requiredPermissions, summarisePermissions } from './permissions.ts';
 import type { Check, Outcome } from './types.ts';
 
@@ -344,6 +345,7 @@ export const preflightChecks: Check[] = [
       return bad.length ? fail(`${bad.length} of ${enabled.length} charts cannot be resolved`, { details: bad }) : pass(results.map((x) => `${x.key} ${v.dynamoctl.charts[x.key].version}`).join(', '));
     },
   },
+  imagesCheck(facts.addon),
   {
     id: 'helm-managed',
     category: 'conflicts',

@@ -23,11 +23,12 @@ export async function runChecks(checks: readonly Check[], ctx: CheckContext, onR
     } else if (outcome.status === 'skip') {
       result = { ...base, status: 'skip', message: outcome.reason };
     } else {
+      const warning = check.severity === 'warning' || outcome.status === 'warn';
       // a warning that fails still lets dependants run
-      if (check.severity === 'warning') passed.add(check.id);
+      if (warning) passed.add(check.id);
       result = {
         ...base,
-        status: check.severity === 'warning' ? 'warn' : 'fail',
+        status: warning ? 'warn' : 'fail',
         message: outcome.message,
         hint: outcome.hint ?? check.hint,
         ...(outcome.details?.length ? { details: outcome.details } : {}),

@@ -10,6 +10,8 @@ export type Severity = 'fatal' | 'error' | 'warning';
 export type Outcome =
   | { status: 'pass'; detail?: string }
   | { status: 'fail'; message: string; hint?: string; details?: string[] }
+  /** A finding that is only a warning whatever the check's severity (an image registry not reachable from here). */
+  | { status: 'warn'; message: string; hint?: string; details?: string[] }
   | { status: 'skip'; reason: string };
 
 export interface Check {

@@ -76,7 +76,7 @@ export function timeoutArg(seconds: number): string {
 }
 
 /** A path made absolute (helm reads a bare word as a repository reference); other locations as they are. */
-function absolute(location: ChartLocation): ChartLocation {
+export function absolute(location: ChartLocation): ChartLocation {
   return location.kind === 'path' ? { kind: 'path', path: resolve(location.path) } : location;
 }
 

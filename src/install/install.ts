@@ -80,7 +80,7 @@ export interface InstallSummary {
 }
 
 async function preflight(o: InstallOptions, objects: KubeObject[]): Promise<void> {
-  const ctx = createCheckContext({ values: o.values, objects, target: o.target, helm: o.helm, pendingSecrets: (o.userSecrets ?? []).map((s) => s.metadata.name) });
+  const ctx = createCheckContext({ values: o.values, objects, target: o.target, helm: o.helm, userSecrets: o.userSecrets ?? [] });
   const results = await step(o.emit, 'Checking the cluster', () => runChecks(preflightChecks, ctx));
   const skipped = new Set(o.skipChecks.map((s) => s.id));
   const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { binaries } from '../cluster/versions.ts';
 import { seededCluster, type SeededCluster } from './scale.ts';
 import { installBench, type InstallBench } from './install.ts';
+import { imagesBench, type ImagesBench } from './images.ts';
 
 export interface BenchCase {
   name: string;
@@ -52,6 +53,19 @@ const installing = (): InstallBench => {
   if (!install) throw new Error('the install suite has not been set up');
   return install;
 };
+
+let images: ImagesBench | undefined;
+const imaging = (): ImagesBench => {
+  if (!images) throw new Error('the image preflight suite has not been set up');
+  return images;
+};
+
+/** The images check's own figures in a `check -o json` report: its time and how many images it asked. */
+function imagesCheckFigures(stdout: string): Record<string, number> {
+  const check = (JSON.parse(stdout) as { checks: { id: string; durationMs: number; status: string; message?: string }[] }).checks.find((c) => c.id === 'images');
+  if (check?.status !== 'pass') throw new Error(`the images check did not pass: ${check?.status} ${check?.message}`);
+  return { imagesCheckMs: check.durationMs, images: Number(/^(\d+) images/.exec(check.message ?? '')?.[1]) };
+}
 
 export const suites: BenchSuite[] = [
   {
@@ -132,6 +146,27 @@ export const suites: BenchSuite[] = [
         command: (run) => installing().uninstall(`full-${run}`),
         peer: 'helm uninstall --wait (nats, etcd) + kubectl delete --wait (operator)',
         target: 0.43,
+      },
+    ],
+  },
+  {
+    name: 'image preflight (about 20 images on a loopback registry with token auth)',
+    setup: async () => {
+      images = await imagesBench();
+    },
+    teardown: async () => {
+      await images?.stop();
+      images = undefined;
+    },
+    runs: 7,
+    cases: [
+      { name: 'curl: a token and HEAD per manifest, one after another', command: () => imaging().curlPeer() },
+      {
+        // the whole check; its images figure is in "other" (the issue's bound: about 20 images within 10 s)
+        name: 'dynamoctl check -o json (--registry mirror, Grove and Kai)',
+        command: () => imaging().check(),
+        target: 10_000,
+        extra: imagesCheckFigures,
       },
     ],
   },

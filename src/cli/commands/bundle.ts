@@ -17,11 +17,8 @@ import {
 } from '../../config/bundle.ts';
 import { resolveValues } from '../../config/resolve.ts';
 import type { ChartKey, Values } from '../../config/values-schema.ts';
-import { imagesOf } from '../../components/images.ts';
-import { COMPONENTS, SUBCHART_KEYS } from '../../components/table.ts';
-import { subchartValues } from '../../components/values.ts';
-import { templateChart } from '../../helm/template.ts';
-import { subchartRelease } from '../../render/names.ts';
+import { SUBCHART_KEYS } from '../../components/table.ts';
+import { subchartPulls } from '../../checks/images.ts';
 import { UserError } from '../../errors.ts';
 import type { HelmOptions } from '../../helm/helm.ts';
 import { ChartPullError, pullChart, type PulledChart } from '../../helm/pull.ts';
@@ -124,15 +121,8 @@ export async function runBundle(dirArg: string, opts: BundleOptions, global: Glo
  */
 async function subchartImages(values: Values, pulled: Record<ChartKey, PulledChart>, helm: HelmOptions): Promise<string[]> {
   const source: Values = { ...values, dynamoctl: { ...values.dynamoctl, registry: '' } };
-  const { release, namespace } = values.dynamoctl;
-  const lists = await Promise.all(
-    SUBCHART_KEYS.map(async (key) => {
-      const chartValues = subchartValues(source, key);
-      const manifests = await templateChart(pulled[key].file, { release: subchartRelease(release, key), namespace, values: chartValues }, helm);
-      return [...imagesOf(manifests), ...COMPONENTS[key].runtimeImages(pulled[key].chart.version, chartValues)];
-    }),
-  );
-  return lists.flat();
+  const lists = await Promise.all(SUBCHART_KEYS.map((key) => subchartPulls(source, key, pulled[key].file, pulled[key].chart.version, helm)));
+  return lists.flat().map((p) => p.image);
 }
 
 /** A chart source failure, with where to fix it in the values (helm that cannot run keeps its own hint). */

@@ -151,7 +151,7 @@ async function preflight(values: Values, answers: Answers, access: ReturnType<ty
   say('Checking the cluster for this install:');
   const objects = renderManifests(values, { apiVersions: [] }, undefined, DYNAMO_PLATFORM_VERSION);
   const secret = pullSecretObject(answers);
-  const ctx = createCheckContext({ values, objects, target: { ...access.target, context: answers.context }, helm: { ...access.helm, context: answers.context }, pendingSecrets: secret ? [secret.metadata.name] : [] });
+  const ctx = createCheckContext({ values, objects, target: { ...access.target, context: answers.context }, helm: { ...access.helm, context: answers.context }, userSecrets: secret ? [secret] : [] });
   const printer = checkPrinter({ tty: true, color });
   const results = await runChecks(preflightChecks, ctx, (r) => process.stderr.write(printer.result(r)));
   process.stderr.write(printer.summary(results));
