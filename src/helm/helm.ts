@@ -42,6 +42,11 @@ export interface HelmOptions {
   env?: Record<string, string>;
   /** Kill helm after this long. `runHelm` has no default; the read-only queries here default to 60 s. */
   timeoutMs?: number;
+  /**
+   * Cancels helm: SIGTERM (helm marks the release failed and exits), SIGKILL 5 s later if it has not; runHelm
+   * returns only once helm has exited, then throws HelmCancelledError.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HelmResult {
@@ -66,6 +71,11 @@ export class HelmTimeoutError extends HelmError {
   }
 }
 
+/** helm was stopped through `HelmOptions.signal`; `reason` is what the signal was aborted with. */
+export class HelmCancelledError extends HelmError {
+  override name = 'HelmCancelledError';
+}
+
 /** The binary runHelm will start, and where that choice came from (for messages). */
 export function helmBinary(opts: HelmOptions): { binary: string; from: 'option' | 'env' | 'path' } {
   if (opts.binary) return { binary: opts.binary, from: 'option' };
@@ -83,8 +93,8 @@ const SET_FLAG = /^--set(-[a-z]+)?(=|$)/;
 
 /**
  * Runs helm once. Resolves with the exit code and both outputs whatever helm's exit code; throws HelmError only
- * when helm did not run to completion: not found, not executable, killed by a signal or by `timeoutMs`
- * (HelmTimeoutError).
+ * when helm did not run to completion: not found, not executable, killed by a signal, by `timeoutMs`
+ * (HelmTimeoutError) or cancelled through `signal` (HelmCancelledError).
  */
 export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmResult> {
   const forbidden = args.find((a) => SET_FLAG.test(a));
@@ -98,9 +108,11 @@ export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmRe
     stdin: 'ignore',
     env: opts.env ?? {},
     ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   });
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  if (result.isCanceled) throw new HelmCancelledError(`helm ${args.slice(0, 2).join(' ')} was cancelled`, { argv: [...args], stderr, cause: opts.signal?.reason });
   if (typeof result.exitCode === 'number') return { exitCode: result.exitCode, stdout, stderr };
 
   const argv = [...args];
