@@ -161,10 +161,10 @@ export class Kube {
     return items;
   }
 
-  /** GET that answers undefined for 404 instead of throwing. */
-  async getOptional<T>(path: string): Promise<T | undefined> {
+  /** GET that answers undefined for 404 instead of throwing. `accept`: e.g. metadata only (PartialObjectMetadata). */
+  async getOptional<T>(path: string, accept?: string): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', path);
+      return await this.request<T>('GET', path, accept ? { accept } : {});
     } catch (error) {
       if (error instanceof ClusterError && error.status === 404) return undefined;
       throw error;

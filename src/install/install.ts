@@ -34,6 +34,7 @@ import { managerDeploymentName } from '../render/operator.ts';
 import type { Progress } from '../ui/progress.ts';
 import { cliVersion, DYNAMO_PLATFORM_VERSION } from '../version.ts';
 import { ensureNamespace, installCrds, installSubcharts, loadMaterial } from './stages.ts';
+import { failFast, failFastGraceMs } from '../failfast/race.ts';
 
 /** How long an install waits for another to finish before giving up. */
 const LOCK_WAIT_MS = 10 * 60_000;
@@ -172,11 +173,15 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       const fresh = await planObjects(kube, objects, { ownedSelector: selector, kinds: OWNED_KINDS, namespaces: [...new Set([namespace, op.namespaceRestriction.targetNamespace])] });
       await applyPlan(kube, fresh, { onEvent: (e) => update(`${e.type === 'pruned' ? 'pruned' : e.change} ${e.object.kind} ${e.object.metadata.name}`) });
     });
+    const manager = managerDeploymentName(renderContext(values, DYNAMO_PLATFORM_VERSION));
     await progress.step('Waiting for the operator', (update) =>
-      waitForReady(kube, [{ kind: 'Deployment', name: managerDeploymentName(renderContext(values, DYNAMO_PLATFORM_VERSION)), namespace }], {
-        timeoutMs: parseDuration(values.dynamoctl.timeouts.rollout) ?? 300_000,
-        onEvent: (e) => update(e.message),
-      }),
+      failFast(kube, { namespace, component: 'the operator', valuesKey: 'dynamo-operator', deployments: [manager] }, { graceMs: failFastGraceMs(values), update }, (signal) =>
+        waitForReady(kube, [{ kind: 'Deployment', name: manager, namespace }], {
+          timeoutMs: parseDuration(values.dynamoctl.timeouts.rollout) ?? 300_000,
+          onEvent: (e) => update(e.message),
+          signal,
+        }),
+      ),
     );
     const done: InstallRecord = { ...record, phase: 'installed', finishedAt: new Date().toISOString(), helmReleases: releases, inventory: objects.map(identity) };
     await writeRecord(kube, done, labels);

@@ -18,6 +18,7 @@ import { materialFor } from '../secrets/material.ts';
 import { subchartRelease } from '../render/names.ts';
 import type { HelmReleaseRecord } from '../apply/record.ts';
 import { waitForReady } from '../apply/wait.ts';
+import { failFast, failFastGraceMs } from '../failfast/race.ts';
 
 
 const secretData = (kube: Kube, namespace: string, name: string): Promise<Record<string, string> | undefined> =>
@@ -86,15 +87,21 @@ export async function installSubcharts(kube: Kube, values: Values, helm: HelmOpt
     const recovered = await recoverPendingRelease(name, namespace, timeoutSeconds(values.dynamoctl.timeouts.helm), helm);
     if (recovered) update(`${key}: ${recovered}`);
     update(`${key}: helm upgrade --install ${name}`);
-    await upgradeInstall({ release: name, namespace, source: values.dynamoctl.charts[key], values: subchartValues(values, key), timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, helm);
+    const watch = { graceMs: failFastGraceMs(values), update };
+    const scope = { namespace, component: COMPONENTS[key].title, valuesKey: key, release: name };
+    await failFast(kube, scope, watch, (signal) =>
+      upgradeInstall({ release: name, namespace, source: values.dynamoctl.charts[key], values: subchartValues(values, key), timeoutSeconds: timeoutSeconds(values.dynamoctl.timeouts.helm) }, { ...helm, signal }),
+    );
     const runtime = COMPONENTS[key].runtimeDeployments;
     if (runtime.length) {
       // what the component's operator creates after helm is done: part of the component being ready
       update(`${key}: waiting for ${runtime.join(', ')}`);
-      await waitForReady(
-        kube,
-        runtime.map((name) => ({ kind: 'Deployment' as const, name, namespace })),
-        { timeoutMs: parseDuration(values.dynamoctl.timeouts.helm) ?? 600_000, onEvent: (e) => update(`${key}: ${e.target.name}: ${e.message}`) },
+      await failFast(kube, { ...scope, deployments: runtime }, watch, (signal) =>
+        waitForReady(
+          kube,
+          runtime.map((name) => ({ kind: 'Deployment' as const, name, namespace })),
+          { timeoutMs: parseDuration(values.dynamoctl.timeouts.helm) ?? 600_000, onEvent: (e) => update(`${key}: ${e.target.name}: ${e.message}`), signal },
+        ),
       );
     }
     update(`${key}: ready`);
