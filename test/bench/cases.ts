@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { binaries } from '../cluster/versions.ts';
 import { seededCluster, type SeededCluster } from './scale.ts';
 import { installBench, type InstallBench } from './install.ts';
+import { closedPortKubeconfig, failFastCases } from './failfast.ts';
 
 export interface BenchCase {
   name: string;
@@ -20,6 +21,8 @@ export interface BenchCase {
   extra?: (stdout: string) => Record<string, number>;
   /** The command may exit non-zero (check exits 5 when it finds a conflict, which the seed plants). */
   allowFailure?: boolean;
+  /** The exit code the command must end with (default 0): a case that times a failure fails the right way. */
+  exitCode?: number;
 }
 
 export interface BenchSuite {
@@ -28,6 +31,8 @@ export interface BenchSuite {
   teardown?: () => Promise<void>;
   /** Runs per case when slower than the default 15 allow. */
   runs?: number;
+  /** Warm-up runs before those (default 2); cases of half a minute need none. */
+  warmups?: number;
   cases: BenchCase[];
 }
 
@@ -53,6 +58,17 @@ const installing = (): InstallBench => {
   return install;
 };
 
+/** A suite that installs: a control plane of its own (install.ts), started before its cases and stopped after. */
+const ownControlPlane: Pick<BenchSuite, 'setup' | 'teardown'> = {
+  setup: async () => {
+    install = await installBench();
+  },
+  teardown: async () => {
+    await install?.stop();
+    install = undefined;
+  },
+};
+
 export const suites: BenchSuite[] = [
   {
     name: 'start-up and render',
@@ -67,6 +83,14 @@ export const suites: BenchSuite[] = [
         command: () => [process.execPath, dynamoctl, 'render', '--scope', 'namespace', '-n', 'team-a'],
         peer: 'helm template (fixture nats chart)',
         target: 1.0,
+      },
+      { name: 'kubectl get ns (closed port)', command: () => [kubectl(), '--kubeconfig', closedPortKubeconfig(), 'get', 'ns'], exitCode: 1 },
+      {
+        name: 'dynamoctl status (closed port)',
+        command: () => [process.execPath, dynamoctl, 'status', '--kubeconfig', closedPortKubeconfig()],
+        exitCode: 3,
+        peer: 'kubectl get ns (closed port)',
+        target: 1.5,
       },
     ],
   },
@@ -98,13 +122,7 @@ export const suites: BenchSuite[] = [
   },
   {
     name: 'install (namespace mode, fixture charts, a fresh namespace each run)',
-    setup: async () => {
-      install = await installBench();
-    },
-    teardown: async () => {
-      await install?.stop();
-      install = undefined;
-    },
+    ...ownControlPlane,
     runs: 5,
     cases: [
       {
@@ -132,5 +150,13 @@ export const suites: BenchSuite[] = [
         target: 1.0,
       },
     ],
+  },
+  {
+    name: 'fail-fast verdicts (an unschedulable etcd, an operator image that does not exist; helm given 60 s)',
+    ...ownControlPlane,
+    // each run takes half a minute to a minute: no warm-up, three runs
+    runs: 3,
+    warmups: 0,
+    cases: failFastCases(installing, dynamoctl),
   },
 ];

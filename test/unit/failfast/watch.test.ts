@@ -160,6 +160,9 @@ describe('describeFailure', () => {
       message: 'etcd cannot start: pod ns/p cannot be scheduled (FailedScheduling, for 31s): 0/3 nodes are available: 1 Insufficient memory, 2 Insufficient cpu, 3 Insufficient memory.',
       hint: 'no node has enough free memory and cpu for it: lower etcd.resources.requests.memory, etcd.resources.requests.cpu, or add nodes with free memory and cpu',
     });
+    expect(describeFailure(p({ message: '0/2 nodes are available: 1 Insufficient nvidia.com/gpu. preemption: …' }), { ...s, valuesKey: 'kai-scheduler' }, 0).hint).toBe(
+      'no node has enough free nvidia.com/gpu for it: lower the kai-scheduler resource requests, or add nodes with free nvidia.com/gpu',
+    );
     expect(describeFailure(p({ message: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector." }), s, 0).hint).toMatch(/^no node matches its node selector or affinity: check those values under etcd/);
     expect(describeFailure(p({ message: '0/2 nodes are available: 2 node(s) had untolerated taint {gpu: true}.' }), s, 0).hint).toMatch(/^the nodes carry taints it does not tolerate: add tolerations under etcd/);
     expect(describeFailure(p({ message: 'something new' }), s, 0).hint).toBe("kubectl describe pod p -n ns shows the scheduler's view");
