@@ -88,11 +88,13 @@ async function look(kube: Kube, scope: FailureScope, belongs: (pod: Pod) => Prom
 
 /** A server restarting answers with errors for a moment: skip that look. */
 const transient = (error: unknown): boolean => error instanceof ClusterError && (error.status === undefined || error.status >= 500 || error.status === 429);
+const aborted = (signal: AbortSignal): Promise<void> => new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
 /**
  * Watches `scope` until `signal` aborts (then resolves) or a problem lasts `graceMs` (then rejects with a
- * ClusterError naming the pod or claim, the reason and the cluster's message, with a hint). Where the user
- * may not list pods (403) it stops watching quietly: the wait it guards still ends on its own timeout.
+ * ClusterError naming the pod or claim, the reason and the cluster's message, with a hint). Only a verdict
+ * rejects: where it cannot look (403, or any other error than a restarting server) it stops watching quietly,
+ * and the wait it guards still ends on its own timeout.
  */
 export async function watchForFailures(kube: Kube, scope: FailureScope, opts: WatchOptions): Promise<void> {
   const clock = new GraceClock(opts.graceMs);
@@ -103,8 +105,7 @@ export async function watchForFailures(kube: Kube, scope: FailureScope, opts: Wa
     try {
       found = await look(kube, scope, belongs);
     } catch (error) {
-      if (error instanceof ClusterError && error.status === 403) return await new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
-      if (!transient(error)) throw error;
+      if (!transient(error)) return aborted(opts.signal);
     }
     if (found && !opts.signal.aborted) {
       const now = Date.now();

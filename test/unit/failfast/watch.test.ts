@@ -114,8 +114,11 @@ describe('watchForFailures', () => {
     expect(asked.filter((p) => p.endsWith('/pods')).length).toBeGreaterThanOrEqual(4);
   });
 
-  it('where pods may not be listed (403) it stops watching and leaves the wait to its own timeout', async () => {
-    const { kube, asked } = fakeKube({ pods: [], failures: [new ClusterError('forbidden', { status: 403 })] });
+  it.each([
+    ['pods may not be listed (403)', new ClusterError('forbidden', { status: 403 })],
+    ['the server refuses the request otherwise (401)', new ClusterError('unauthorized', { status: 401 })],
+  ])('where %s it stops watching and leaves the wait to its own timeout: only a verdict ends it with an error', async (_name, failure) => {
+    const { kube, asked } = fakeKube({ pods: [], failures: [failure] });
     const stop = new AbortController();
     const done = watch(kube, scope, stop.signal);
     await new Promise((r) => setTimeout(r, 200));
