@@ -4,6 +4,7 @@
  * of state as an event, so the UI can show a live line per component. On timeout the error says why:
  * the conditions and the pods that are not ready, with their reasons.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterApi } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 
@@ -82,11 +83,12 @@ async function diagnose(kube: ClusterApi, target: WaitTarget, object: Workload |
   return lines;
 }
 
-export async function waitForReady(kube: ClusterApi, targets: readonly WaitTarget[], opts: { timeoutMs: number; pollMs?: number; onEvent?: (e: WaitEvent) => void }): Promise<void> {
+export async function waitForReady(kube: ClusterApi, targets: readonly WaitTarget[], opts: { timeoutMs: number; pollMs?: number; onEvent?: (e: WaitEvent) => void; signal?: AbortSignal }): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   const last = new Map<WaitTarget, string>();
   let pending = [...targets];
   for (;;) {
+    opts.signal?.throwIfAborted();
     const states = await Promise.all(
       pending.map(async (target) => {
         // an API server restarting answers with errors for a moment: keep waiting within the deadline
@@ -108,6 +110,6 @@ export async function waitForReady(kube: ClusterApi, targets: readonly WaitTarge
         hint: 'fix what is named above (image names, pull secrets, node capacity), or raise the timeout',
       });
     }
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    await sleep(opts.pollMs ?? 500, undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }

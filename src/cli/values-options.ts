@@ -56,6 +56,7 @@ export interface RawValuesOptions {
   etcd?: boolean;
   grove?: boolean;
   kai?: boolean;
+  failFastGrace?: string;
 }
 
 /** The commented defaults, as shipped. */
@@ -115,6 +116,7 @@ export async function readValuesInput(raw: RawValuesOptions, namespace: string |
     etcd: raw.etcd,
     grove: raw.grove,
     kai: raw.kai,
+    failFastGrace: raw.failFastGrace,
   };
   return {
     defaults: await readDefaults(),

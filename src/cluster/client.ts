@@ -34,6 +34,21 @@ interface KubeList<T> {
   metadata?: { continue?: string };
 }
 
+/** OpenSSL's verification failures (Node's error codes): the server's certificate chain is not trusted. */
+const TLS_VERIFY_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+]);
+
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
 export class Kube {
@@ -165,10 +180,10 @@ export class Kube {
     return items;
   }
 
-  /** GET that answers undefined for 404 instead of throwing. */
-  async getOptional<T>(path: string): Promise<T | undefined> {
+  /** GET that answers undefined for 404 instead of throwing. `accept`: e.g. metadata only (PartialObjectMetadata). */
+  async getOptional<T>(path: string, accept?: string): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', path);
+      return await this.request<T>('GET', path, accept ? { accept } : {});
     } catch (error) {
       if (error instanceof ClusterError && error.status === 404) return undefined;
       throw error;
@@ -188,12 +203,23 @@ export class Kube {
         return new ClusterError(`cannot resolve the host of ${where}`, { hint, cause: error });
       case 'CERT_HAS_EXPIRED':
         return new ClusterError(`the TLS certificate of ${where} has expired`, { hint: 'renew the API server certificate, or fix the clock of this machine', cause: error });
-      case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-      case 'SELF_SIGNED_CERT_IN_CHAIN':
-      case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
       case 'ERR_TLS_CERT_ALTNAME_INVALID':
-        return new ClusterError(`cannot verify the TLS certificate of ${where} (${error.code})`, { hint: 'check certificate-authority-data in the kubeconfig', cause: error });
+      case 'HOSTNAME_MISMATCH':
+        return new ClusterError(`the TLS certificate of ${where} is not valid for that address: ${error.message}`, {
+          hint: 'use the address the certificate names (the server in the kubeconfig), or fix the server certificate',
+          cause: error,
+        });
       default:
+        if (TLS_VERIFY_CODES.has(error.code ?? '')) {
+          // Node may add advice about the system's CAs: the kubeconfig's CA is what counts here
+          return new ClusterError(`cannot verify the TLS certificate of ${where}: ${error.message.split(';')[0]} (${error.code})`, {
+            hint: "the kubeconfig's certificate-authority-data is not the CA that signed the server's certificate: check that --context/--kubeconfig point at this cluster, or fetch its kubeconfig again",
+            cause: error,
+          });
+        }
+        if (error.code === 'EPROTO' || error.code?.startsWith('ERR_SSL_')) {
+          return new ClusterError(`the TLS handshake with ${where} failed: ${error.message}`, { hint: "check the server in the kubeconfig: the API server's https:// address and port", cause: error });
+        }
         return new ClusterError(`cannot talk to ${where}: ${error.message}`, { hint, cause: error });
     }
   }

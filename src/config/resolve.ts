@@ -7,7 +7,7 @@
  *   2. -f/--values files, in the order given
  *   3. --set-json, 4. --set, 5. --set-string, 6. --set-file (each in the order given)
  *   7. dedicated flags: --scope, --target-namespace, --release, -n, --operator-image/--operator-tag,
- *      --image-pull-secret, --registry, --[no-]nats/etcd/grove/kai
+ *      --image-pull-secret, --registry, --[no-]nats/etcd/grove/kai, --fail-fast-grace
  * Maps merge key by key; lists and scalars replace. `null` unsets: in sections dynamoctl owns the default
  * comes back (a key without a default is dropped), in subchart sections the null goes to helm, which drops
  * the chart's default.
@@ -48,6 +48,7 @@ export interface ValueFlags {
   etcd?: boolean | undefined;
   grove?: boolean | undefined;
   kai?: boolean | undefined;
+  failFastGrace?: string | undefined;
 }
 
 export interface ValuesInput {
@@ -85,6 +86,7 @@ export function flagsLayer(flags: ValueFlags): ValuesLayer {
   if (flags.imagePullSecrets?.length) put(['dynamo-operator', 'imagePullSecrets'], flags.imagePullSecrets.map((name) => ({ name })), '--image-pull-secret');
   if (flags.registry !== undefined) put(['dynamoctl', 'registry'], flags.registry, '--registry');
   if (flags.namespaceOnly !== undefined) put(['dynamoctl', 'namespaceOnly'], flags.namespaceOnly, '--namespace-only');
+  if (flags.failFastGrace !== undefined) put(['dynamoctl', 'timeouts', 'failFast'], flags.failFastGrace, '--fail-fast-grace');
   const toggles: [keyof ValueFlags, string, string][] = [
     ['nats', 'nats', '--nats/--no-nats'],
     ['etcd', 'etcd', '--etcd/--no-etcd'],

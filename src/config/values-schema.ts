@@ -37,7 +37,7 @@ export const valuesSchema: Schema = obj(
       namespace: label(),
       namespaceOnly: bool(),
       registry: str({ pattern: /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/i, patternHint: 'a registry host with optional port and path, e.g. mirror.example.com:5000/dynamo' }),
-      timeouts: obj({ helm: duration(), rollout: duration() }),
+      timeouts: obj({ helm: duration(), rollout: duration(), failFast: duration() }),
       charts: obj({ 'dynamo-crds': chartSource(), nats: chartSource(), etcd: chartSource(), grove: chartSource(), 'kai-scheduler': chartSource() }),
     }),
     'dynamo-operator': obj({
@@ -207,7 +207,7 @@ export interface Values {
     namespace: string;
     namespaceOnly: boolean;
     registry: string;
-    timeouts: { helm: string; rollout: string };
+    timeouts: { helm: string; rollout: string; failFast: string };
     charts: Record<ChartKey, ChartSource>;
   };
   'dynamo-operator': OperatorValues;

@@ -12,6 +12,7 @@ import { waitForReady } from '../apply/wait.ts';
 import type { ClusterApi } from '../cluster/client.ts';
 import { componentOf } from '../components/table.ts';
 import { ClusterError, ConflictError } from '../errors.ts';
+import { failFast } from '../failfast/race.ts';
 import type { HelmApi } from '../helm/api.ts';
 import { objectPath } from '../render/k8s-types.ts';
 import { step, type Emit } from './events.ts';
@@ -26,6 +27,8 @@ export interface ExecuteContext {
   signal: AbortSignal;
   helmTimeoutSeconds: number;
   rolloutTimeoutMs: number;
+  /** How long a pod or claim may look broken before a wait stops (fail-fast). */
+  failFastGraceMs: number;
   crdNames: readonly string[];
   /** After the namespace exists, before the first other change (the caller writes its record). */
   claim: () => Promise<void>;
@@ -78,18 +81,21 @@ export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Pl
 async function together<T>(signal: AbortSignal, tasks: ((signal: AbortSignal) => Promise<T>)[]): Promise<T[]> {
   const siblings = new AbortController();
   const linked = AbortSignal.any([signal, siblings.signal]);
+  let first: unknown;
   const settled = await Promise.allSettled(
     tasks.map((t) =>
       t(linked).catch((error: unknown) => {
-        if (!siblings.signal.aborted) siblings.abort(new ClusterError(`stopped because another part of the install failed: ${(error as Error).message.split('\n')[0]}`));
+        // the failure that stopped the others, not the cancellations it caused
+        if (!siblings.signal.aborted && !signal.aborted) {
+          first = error;
+          siblings.abort(new ClusterError(`stopped because another part of the install failed: ${(error as Error).message.split('\n')[0]}`));
+        }
         throw error;
       }),
     ),
   );
-  // the first real failure, not the cancellations it caused
-  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as Error);
-  const first = failures.find((e) => !/^stopped because another part|was stopped: stopped because/.test(e.message)) ?? failures[0];
-  if (first) throw first;
+  if (signal.aborted) throw signal.reason;
+  if (first !== undefined) throw first;
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
@@ -105,15 +111,26 @@ async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal,
   if (recovered) update(`${h.component}: ${recovered}`);
   if (h.takeOwnership && h.takingOver.length) update(`taking over the CRDs left by the uninstalled release ${h.takingOver.join(', ')}`);
   update(`${h.component}: helm upgrade --install ${h.release}${h.takeOwnership ? ' --take-ownership' : ''}`);
-  await ctx.helm.upgradeInstall({ release: h.release, namespace: h.namespace, source: h.source, values: h.values, timeoutSeconds: ctx.helmTimeoutSeconds, takeOwnership: h.takeOwnership }, signal);
-  const runtime = componentOf(h.component)?.runtimeDeployments ?? [];
-  if (runtime.length) {
-    // what the component's operator creates after helm is done: part of the component being ready
-    update(`${h.component}: waiting for ${runtime.join(', ')}`);
-    await waitForReady(ctx.kube, runtime.map((name) => ({ kind: 'Deployment' as const, name, namespace: h.namespace })), {
-      timeoutMs: ctx.helmTimeoutSeconds * 1000,
-      onEvent: (e) => update(`${h.component}: ${e.target.name}: ${e.message}`),
-    });
+  const spec = { release: h.release, namespace: h.namespace, source: h.source, values: h.values, timeoutSeconds: ctx.helmTimeoutSeconds, takeOwnership: h.takeOwnership };
+  const component = componentOf(h.component);
+  if (!component) {
+    await ctx.helm.upgradeInstall(spec, signal); // the CRDs: no pods to watch
+  } else {
+    // helm --wait, raced against a watch of the release's pods and claims: a pod that cannot start stops it within the grace
+    const scope = { namespace: h.namespace, component: component.title, valuesKey: component.key, release: h.release };
+    const watch = { graceMs: ctx.failFastGraceMs, update };
+    await failFast(ctx.kube, scope, watch, (stop) => ctx.helm.upgradeInstall(spec, AbortSignal.any([signal, stop])));
+    if (component.runtimeDeployments.length) {
+      // what the component's operator creates after helm is done: part of the component being ready
+      update(`${h.component}: waiting for ${component.runtimeDeployments.join(', ')}`);
+      await failFast(ctx.kube, { ...scope, deployments: component.runtimeDeployments }, watch, (stop) =>
+        waitForReady(ctx.kube, component.runtimeDeployments.map((name) => ({ kind: 'Deployment' as const, name, namespace: h.namespace })), {
+          timeoutMs: ctx.helmTimeoutSeconds * 1000,
+          onEvent: (e) => update(`${h.component}: ${e.target.name}: ${e.message}`),
+          signal: AbortSignal.any([signal, stop]),
+        }),
+      );
+    }
   }
   if (h.component === 'dynamo-crds') {
     await waitForReady(ctx.kube, ctx.crdNames.map((name) => ({ kind: 'CustomResourceDefinition' as const, name })), { timeoutMs: 60_000, onEvent: (e) => update(`${e.target.name}: ${e.message}`) });
@@ -124,6 +141,16 @@ async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal,
 
 /** Executes `plan`; returns the helm releases the install now consists of (for the record). */
 export async function execute(plan: Plan, ctx: ExecuteContext): Promise<HelmReleaseRecord[]> {
+  try {
+    return await carryOut(plan, ctx);
+  } catch (error) {
+    // stopped from outside (the lock lost): that is the reason to report, not how each piece was stopped
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw error;
+  }
+}
+
+async function carryOut(plan: Plan, ctx: ExecuteContext): Promise<HelmReleaseRecord[]> {
   const { kube, emit, signal } = ctx;
   kube.signal = signal;
   const { changes, versions } = await step(emit, 'Checking nothing changed since the plan', () => changedSincePlan(kube, ctx.helm, plan));
@@ -160,7 +187,11 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<HelmRele
       }
     });
   }
-  await step(emit, 'Waiting for the operator', (update) => waitForReady(kube, [plan.rollout], { timeoutMs: ctx.rolloutTimeoutMs, onEvent: (e) => update(e.message) }));
+  await step(emit, 'Waiting for the operator', (update) =>
+    failFast(kube, { namespace: plan.rollout.namespace, component: 'the operator', valuesKey: 'dynamo-operator', deployments: [plan.rollout.name] }, { graceMs: ctx.failFastGraceMs, update }, (stop) =>
+      waitForReady(kube, [plan.rollout], { timeoutMs: ctx.rolloutTimeoutMs, onEvent: (e) => update(e.message), signal: AbortSignal.any([signal, stop]) }),
+    ),
+  );
 
   const removals = plan.helm.filter((h) => h.action === 'remove');
   if (removals.length) {

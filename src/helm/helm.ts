@@ -42,8 +42,11 @@ export interface HelmOptions {
   env?: Record<string, string>;
   /** Kill helm after this long. `runHelm` has no default; the read-only queries here default to 60 s. */
   timeoutMs?: number;
-  /** Stops helm (SIGTERM, then SIGKILL after 5 s) and rejects with HelmCancelledError. */
-  signal?: AbortSignal | undefined;
+  /**
+   * Cancels helm: SIGTERM (helm marks the release failed and exits), SIGKILL 5 s later if it has not; runHelm
+   * returns only once helm has exited, then throws HelmCancelledError.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HelmResult {
@@ -58,9 +61,6 @@ export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 const INSTALL_HINT = 'install helm ≥ 3.8 or pass --helm-binary';
 
 /** helm was killed after `timeoutMs`. A HelmError, so callers that do not care see a helm failure. */
-/** helm stopped through HelmOptions.signal (the reason is the signal's). */
-export class HelmCancelledError extends HelmError {}
-
 export class HelmTimeoutError extends HelmError {
   override name = 'HelmTimeoutError';
   readonly timeoutMs: number;
@@ -69,6 +69,11 @@ export class HelmTimeoutError extends HelmError {
     super(message, details);
     this.timeoutMs = details.timeoutMs;
   }
+}
+
+/** helm was stopped through `HelmOptions.signal`; `reason` is what the signal was aborted with. */
+export class HelmCancelledError extends HelmError {
+  override name = 'HelmCancelledError';
 }
 
 /** The binary runHelm will start, and where that choice came from (for messages). */
@@ -88,8 +93,8 @@ const SET_FLAG = /^--set(-[a-z]+)?(=|$)/;
 
 /**
  * Runs helm once. Resolves with the exit code and both outputs whatever helm's exit code; throws HelmError only
- * when helm did not run to completion: not found, not executable, killed by a signal or by `timeoutMs`
- * (HelmTimeoutError).
+ * when helm did not run to completion: not found, not executable, killed by a signal, by `timeoutMs`
+ * (HelmTimeoutError) or cancelled through `signal` (HelmCancelledError).
  */
 export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmResult> {
   const forbidden = args.find((a) => SET_FLAG.test(a));
@@ -108,6 +113,7 @@ export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmRe
   });
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  if (result.isCanceled) throw new HelmCancelledError(`helm ${args.slice(0, 2).join(' ')} was cancelled`, { argv: [...args], stderr, cause: opts.signal?.reason });
   if (typeof result.exitCode === 'number') return { exitCode: result.exitCode, stdout, stderr };
 
   const argv = [...args];
@@ -120,10 +126,6 @@ export async function runHelm(args: string[], opts: HelmOptions): Promise<HelmRe
     throw new HelmError(`helm at ${binary} cannot be run (permission denied: not an executable file)`, { argv, stderr, hint: INSTALL_HINT, cause: result.cause });
   }
   const command = `helm ${args.slice(0, 2).join(' ')}`;
-  if (result.isCanceled) {
-    const why = opts.signal?.reason instanceof Error ? opts.signal.reason.message : 'cancelled';
-    throw new HelmCancelledError(`${command} was stopped: ${why}`, { argv, stderr, cause: opts.signal?.reason });
-  }
   if (result.timedOut && opts.timeoutMs !== undefined) {
     throw new HelmTimeoutError(`${command} did not finish within ${opts.timeoutMs / 1000}s`, { argv, stderr, timeoutMs: opts.timeoutMs });
   }

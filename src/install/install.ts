@@ -18,6 +18,7 @@ import type { CheckResult } from '../checks/types.ts';
 import { Kube, type ClusterApi, type KubeTarget } from '../cluster/client.ts';
 import { apiGroupVersions } from '../cluster/discovery.ts';
 import { parseDuration } from '../config/duration.ts';
+import { failFastGraceMs } from '../failfast/race.ts';
 import { redactValues } from '../config/redact.ts';
 import type { Values } from '../config/values-schema.ts';
 import { planView, type PlanView } from '../engine/describe.ts';
@@ -181,6 +182,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       signal,
       helmTimeoutSeconds: Math.ceil((parseDuration(values.dynamoctl.timeouts.helm) ?? 600_000) / 1000),
       rolloutTimeoutMs: parseDuration(values.dynamoctl.timeouts.rollout) ?? 300_000,
+      failFastGraceMs: failFastGraceMs(values),
       crdNames: DYNAMO_CRDS,
       claim: async () => {
         for (const secret of o.userSecrets ?? []) await applyObject(kube, secret, { fieldManager: USER_FIELD_MANAGER, force: true });

@@ -8,6 +8,7 @@ import { binaries } from '../cluster/versions.ts';
 import { seededCluster, type SeededCluster } from './scale.ts';
 import { installBench, type InstallBench } from './install.ts';
 import { imagesBench, type ImagesBench } from './images.ts';
+import { closedPortKubeconfig, failFastCases } from './failfast.ts';
 
 export interface BenchCase {
   name: string;
@@ -21,6 +22,8 @@ export interface BenchCase {
   extra?: (stdout: string) => Record<string, number>;
   /** The command may exit non-zero (check exits 5 when it finds a conflict, which the seed plants). */
   allowFailure?: boolean;
+  /** The exit code the command must end with (default 0): a case that times a failure fails the right way. */
+  exitCode?: number;
 }
 
 export interface BenchSuite {
@@ -29,6 +32,8 @@ export interface BenchSuite {
   teardown?: () => Promise<void>;
   /** Runs per case when slower than the default 15 allow. */
   runs?: number;
+  /** Warm-up runs before those (default 2); cases of half a minute need none. */
+  warmups?: number;
   cases: BenchCase[];
 }
 
@@ -67,6 +72,17 @@ function imagesCheckFigures(stdout: string): Record<string, number> {
   return { imagesCheckMs: check.durationMs, images: Number(/^(\d+) images/.exec(check.message ?? '')?.[1]) };
 }
 
+/** A suite that installs: a control plane of its own (install.ts), started before its cases and stopped after. */
+const ownControlPlane: Pick<BenchSuite, 'setup' | 'teardown'> = {
+  setup: async () => {
+    install = await installBench();
+  },
+  teardown: async () => {
+    await install?.stop();
+    install = undefined;
+  },
+};
+
 export const suites: BenchSuite[] = [
   {
     name: 'start-up and render',
@@ -81,6 +97,14 @@ export const suites: BenchSuite[] = [
         command: () => [process.execPath, dynamoctl, 'render', '--scope', 'namespace', '-n', 'team-a'],
         peer: 'helm template (fixture nats chart)',
         target: 1.0,
+      },
+      { name: 'kubectl get ns (closed port)', command: () => [kubectl(), '--kubeconfig', closedPortKubeconfig(), 'get', 'ns'], exitCode: 1 },
+      {
+        name: 'dynamoctl status (closed port)',
+        command: () => [process.execPath, dynamoctl, 'status', '--kubeconfig', closedPortKubeconfig()],
+        exitCode: 3,
+        peer: 'kubectl get ns (closed port)',
+        target: 1.5,
       },
     ],
   },
@@ -112,13 +136,7 @@ export const suites: BenchSuite[] = [
   },
   {
     name: 'install (namespace mode, fixture charts, a fresh namespace each run)',
-    setup: async () => {
-      install = await installBench();
-    },
-    teardown: async () => {
-      await install?.stop();
-      install = undefined;
-    },
+    ...ownControlPlane,
     runs: 5,
     cases: [
       {
@@ -169,5 +187,13 @@ export const suites: BenchSuite[] = [
         extra: imagesCheckFigures,
       },
     ],
+  },
+  {
+    name: 'fail-fast verdicts (an unschedulable etcd, an operator image that does not exist; helm given 60 s)',
+    ...ownControlPlane,
+    // each run takes half a minute to a minute: no warm-up, three runs
+    runs: 3,
+    warmups: 0,
+    cases: failFastCases(installing, dynamoctl),
   },
 ];

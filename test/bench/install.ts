@@ -24,6 +24,12 @@ export interface InstallBench {
   uninstall(namespace: string): string[];
   /** The peer: helm uninstall of the same charts plus deleting the rendered operator objects. */
   uninstallByHand(namespace: string): string[];
+  /** helm 3 against this control plane, with `args`. */
+  helm(args: string[]): string[];
+  /** A fixture chart as helm's arguments: `<name> --repo <repo> --version <version>`. */
+  chart(name: string): string[];
+  /** A scratch directory of the suite. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +80,9 @@ export async function installBench(): Promise<InstallBench> {
       const h = `${helm.join(' ')}`;
       return ['bash', '-c', `set -e; ${h} uninstall ${ns}-nats ${ns}-etcd -n ${ns} --wait >/dev/null; ${kubectl.join(' ')} delete --wait -f ${join(dir, `${ns}.yaml`)} >/dev/null`];
     },
+    helm: (args) => [...helm, ...args],
+    chart: (name) => [name, '--repo', info.charts.httpRepo, '--version', version(name)],
+    dir,
     stop: async () => {
       await stopCluster(info);
       rmSync(dir, { recursive: true, force: true });

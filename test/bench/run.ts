@@ -33,7 +33,8 @@ function once(c: BenchCase, command: string[]): { ms: number; rssKiB: number | n
   const start = performance.now();
   const r = spawnSync(bin!, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - start;
-  if (r.status !== 0 && !c.allowFailure) throw new Error(`${command.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const expected = c.exitCode ?? 0;
+  if (r.status !== expected && !c.allowFailure) throw new Error(`${command.join(' ')} exited ${r.status} (expected ${expected}): ${r.stderr}`);
   const rss = useTime ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
   return { ms, rssKiB: Number.isFinite(rss) ? rss : null, stdout: r.stdout };
 }
@@ -47,9 +48,9 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-function measure(c: BenchCase, runs: number): Result {
-  for (let i = 0; i < 2; i++) once(c, c.command(i)); // warm-up: page cache, Node's compile cache
-  const samples = Array.from({ length: runs }, (_, i) => once(c, c.command(i + 2)));
+function measure(c: BenchCase, runs: number, warmups = 2): Result {
+  for (let i = 0; i < warmups; i++) once(c, c.command(i)); // warm-up: page cache, Node's compile cache
+  const samples = Array.from({ length: runs }, (_, i) => once(c, c.command(i + warmups)));
   const ms = samples.map((s) => s.ms);
   const rss = samples.map((s) => s.rssKiB).filter((v): v is number => v !== null);
   return {
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
       for (const c of suite.cases) {
         const n = runsAt >= 0 ? runs : (suite.runs ?? runs);
         process.stderr.write(`bench: ${c.name} (${n} runs)\n`);
-        results.set(c.name, measure(c, n));
+        results.set(c.name, measure(c, n, suite.warmups));
       }
     } finally {
       await suite.teardown?.();

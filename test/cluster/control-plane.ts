@@ -1,7 +1,8 @@
 /**
  * A real, local Kubernetes control plane without Docker: etcd, kube-apiserver (own PKI, RBAC, loopback
- * only), kube-controller-manager, kube-scheduler and kwok with fake nodes (one with GPUs), storage as a
- * real cluster has it (a default StorageClass with a pool of volumes the PV controller binds claims to),
+ * only), kube-controller-manager, kube-scheduler and kwok with fake nodes (one with GPUs) and pods that fail
+ * on request (kwok-stages.ts), storage as a real cluster has it (a default StorageClass with a pool of
+ * volumes the PV controller binds claims to),
  * the controllers kwok lacks (fake-controllers.ts: a volume provisioner, a fake Kai operator), plus a Helm
  * chart repository over HTTP and an OCI registry serving our fixture charts. Used by the vitest global
  * setup (one per test run) and by `npm run cluster:up` for people.
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { publishCharts, type ChartSources } from './charts.ts';
 import { POOL_LABEL } from './fake-controllers.ts';
+import { failureStages } from './kwok-stages.ts';
 import { createPki, writeKubeconfig, type Pki } from './pki.ts';
 import { freePort, startProcess, stopProcesses, waitFor, type Started } from './processes.ts';
 import { binaries, missingBinaries, versions } from './versions.ts';
@@ -145,6 +147,8 @@ export async function startCluster(opts: { dir: string; detached: boolean; log?:
       `--secure-port=${schedPort}`,
     ]);
     const stage = (p: string): string => `--config=${join(binaries.kwokStages, p)}`;
+    const failures = join(dir, 'failure-stages.yaml');
+    writeFileSync(failures, failureStages().map((s) => `---\n${stringify(s)}`).join(''));
     const kwok = start('kwok', binaries.kwok, [
       `--kubeconfig=${kubeconfig}`,
       stage('node/fast/node-initialize.yaml'),
@@ -152,6 +156,8 @@ export async function startCluster(opts: { dir: string; detached: boolean; log?:
       stage('pod/fast/pod-ready.yaml'),
       stage('pod/fast/pod-complete.yaml'),
       stage('pod/fast/pod-delete.yaml'),
+      // pods that fail as a kubelet reports it (image pulls, crash loops), for the fail-fast tests
+      `--config=${failures}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--cidr=10.244.0.0/16',

@@ -10,13 +10,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI (bin/dynamoctl → dist/) as a user would, in its own process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; node?: string } = {}): CliResult {
+/** Runs the built CLI (bin/dynamoctl → dist/) as a user would, in its own process; killed after `timeoutMs` (60 s). */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; node?: string; timeoutMs?: number } = {}): CliResult {
   const r = spawnSync(opts.node ?? process.execPath, [cliPath, ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...opts.env },
     input: opts.input ?? '',
-    timeout: 60_000,
+    timeout: opts.timeoutMs ?? 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -5,9 +5,9 @@
  * without that class would.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../helpers/cli.ts';
-import { cluster, kubectl, uniqueName } from './cluster.ts';
+import { cluster, helm, kubectl, uniqueName } from './cluster.ts';
 import { installEnvironment, removeByHand } from './environment.ts';
 
 const env = installEnvironment('cancel');
@@ -56,6 +56,10 @@ const stuckEtcd = ['--set', 'etcd.persistence.storageClass=no-such-class', '--se
 describe('stopping an install', () => {
   const ns = uniqueName('lost-lock');
   const failing = uniqueName('nats-fails');
+  beforeAll(() => {
+    // namespace mode never installs the CRDs: an administrator's step
+    expect(helm(3, ['upgrade', '--install', 'dynamo-crds', 'dynamo-crds', '--repo', cluster().charts.httpRepo, '--version', '0.8.1', '-n', 'default', '--wait']).code).toBe(0);
+  });
   afterAll(() => {
     removeByHand('lost', ns);
     removeByHand('natsfail', failing);
@@ -77,7 +81,7 @@ describe('stopping an install', () => {
   });
 
   it('stops etcd when NATS fails, and releases the lock only after helm has exited', async () => {
-    const run = start(['install', '--release', 'natsfail', '-n', failing, '--scope', 'namespace', '--set', 'dynamoctl.charts.nats.version=0.0.404', ...stuckEtcd, '--yes']);
+    const run = start(['install', '--release', 'natsfail', '-n', failing, '--scope', 'namespace', '--set', 'dynamoctl.charts.nats.version=0.0.404', '--skip-check', 'chart-sources=helm itself must fail here', ...stuckEtcd, '--yes']);
     const started = await run.when(/etcd: helm upgrade --install natsfail-etcd/);
     const { code, stderr, at } = await run.exit;
     expect(code).toBe(4);

@@ -5,7 +5,7 @@ import { caughtHelmError } from '../../helpers/fixtures.ts';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../../../src/errors.ts';
-import { HelmTimeoutError, helmVersion, kubeArgs, listReleases, resolveChartSource, runHelm } from '../../../src/helm/helm.ts';
+import { HelmCancelledError, HelmTimeoutError, helmVersion, kubeArgs, listReleases, resolveChartSource, runHelm } from '../../../src/helm/helm.ts';
 import type { ChartSource } from '../../../src/config/values-schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynamoctl-helm-unit-'));
@@ -91,6 +91,47 @@ describe('runHelm', () => {
     const r = await runHelm([], { binary: script('print-env', 'echo "$HELM_CONFIG_HOME:${HOME:+home}"'), env: { HELM_CONFIG_HOME: '/cfg' } });
     expect(r.stdout).toBe('/cfg:home');
   });
+
+  /** Is the process gone (exited and reaped)? */
+  const gone = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
+
+  it('cancelled through its signal: SIGTERM, and it resolves only after helm has exited', async () => {
+    // like helm: on SIGTERM it says so, marks the release failed and exits 1
+    const pidFile = join(dir, 'cancel.pid');
+    const binary = script('cancellable', `echo $$ > ${pidFile}\ntrap 'kill $! 2>/dev/null; echo "Release x has been cancelled." >&2; exit 1' TERM\nsleep 30 & wait`);
+    const stop = new AbortController();
+    const running = runHelm(['upgrade', '--install', 'x', 'chart'], { binary, signal: stop.signal });
+    await vi.waitFor(() => expect(readFileSync(pidFile, 'utf8').trim()).toMatch(/^\d+$/));
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const t0 = Date.now();
+    stop.abort(new Error('pod x cannot start'));
+    const e = await caught(running);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(e).toBeInstanceOf(HelmCancelledError);
+    expect(e.message).toBe('helm upgrade --install was cancelled');
+    expect(e.stderr).toContain('Release x has been cancelled.');
+    expect(gone(pid)).toBe(true);
+  });
+
+  it('a helm that ignores SIGTERM is killed 5 s later; still gone when runHelm returns', async () => {
+    const pidFile = join(dir, 'stubborn.pid');
+    const binary = script('stubborn', `echo $$ > ${pidFile}\ntrap '' TERM\nexec sleep 30`);
+    const stop = new AbortController();
+    const running = runHelm(['upgrade'], { binary, signal: stop.signal });
+    await vi.waitFor(() => expect(readFileSync(pidFile, 'utf8').trim()).toMatch(/^\d+$/));
+    stop.abort();
+    const t0 = Date.now();
+    expect(await caught(running)).toBeInstanceOf(HelmCancelledError);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(4500);
+    expect(gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+  }, 15_000);
 
   it('refuses values on the command line', async () => {
     for (const flag of ['--set', '--set=a=b', '--set-string', '--set-json=x', '--set-file', '--set-literal']) {
