@@ -77,7 +77,7 @@ Examples:
   addChartsOption(addClusterOptions(install))
     .optionsGroup('Install:')
     .option('--dry-run', 'run the checks and print the plan; change nothing')
-    .option('--fail-fast-grace <duration>', 'stop waiting when a pod cannot start or a volume claim stays Pending this long (default 30s)')
+    .option('--fail-fast-grace <duration>', 'stop waiting when a pod cannot start or a volume claim stays Pending this long (default 20s)')
     .option('--skip-check <id=reason>', 'let a failing check through, with the reason (recorded); repeatable', (v: string, p: string[] = []) => [...p, v])
     .option('--force-conflicts', 'take over objects and fields another field manager owns (server-side apply with force); never objects of another release')
     .action(async (opts: InstallCommandOptions, command: Command) => {

@@ -11,7 +11,7 @@ import { watchForFailures, type FailureScope } from './watch.ts';
 export type { FailureScope } from './watch.ts';
 
 /** How long a pod or claim may look broken before the wait stops, unless dynamoctl.timeouts.failFast says otherwise. */
-export const DEFAULT_FAIL_FAST_GRACE_MS = 30_000;
+export const DEFAULT_FAIL_FAST_GRACE_MS = 20_000;
 
 /** dynamoctl.timeouts.failFast (--fail-fast-grace), in ms. */
 export const failFastGraceMs = (values: Values): number => parseDuration(values.dynamoctl.timeouts.failFast) ?? DEFAULT_FAIL_FAST_GRACE_MS;

@@ -50,15 +50,15 @@ function cancelledByUs(release: string, ns: string): void {
 }
 
 describe('fail-fast waits', () => {
-  it('an etcd pod that cannot be scheduled stops the install after the default 30 s grace, with the scheduler’s reason, and cancels helm', () => {
+  it('an etcd pod that cannot be scheduled stops the install after the default 20 s grace, with the scheduler’s reason, and cancels helm', () => {
     const r = install('ffcpu', ['--no-nats', '--set', 'etcd.resources.requests.cpu=500']);
     expect(r.code, r.stderr).toBe(3);
     const { error, hint } = errorLines(r.stderr);
-    expect(error).toMatch(new RegExp(`^Error: etcd cannot start: pod ${r.ns}/ffcpu-etcd-0 cannot be scheduled \\(FailedScheduling, for 3\\ds\\): 0/2 nodes are available: 2 Insufficient cpu\\.`));
+    expect(error).toMatch(new RegExp(`^Error: etcd cannot start: pod ${r.ns}/ffcpu-etcd-0 cannot be scheduled \\(FailedScheduling, for 2\\ds\\): 0/2 nodes are available: 2 Insufficient cpu\\.`));
     expect(hint).toBe('Hint: no node has enough free cpu for it: lower etcd.resources.requests.cpu, or add nodes with free cpu');
     // while it lasted, the progress said so
-    expect(r.stderr).toMatch(/etcd: pod ffcpu-etcd-0 FailedScheduling: 0\/2 nodes are available: 2 Insufficient cpu\..*; giving up after 30s unless it recovers/);
-    expect(r.seconds).toBeGreaterThan(30);
+    expect(r.stderr).toMatch(/etcd: pod ffcpu-etcd-0 FailedScheduling: 0\/2 nodes are available: 2 Insufficient cpu\..*; giving up after 20s unless it recovers/);
+    expect(r.seconds).toBeGreaterThan(20);
     expect(r.seconds).toBeLessThan(90); // helm's own timeout: 300 s
     cancelledByUs('ffcpu-etcd', r.ns);
   });

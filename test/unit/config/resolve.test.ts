@@ -47,8 +47,8 @@ describe('resolveValues', () => {
     expect([v.nats.enabled, v.etcd.enabled, v.grove.enabled, v['kai-scheduler'].enabled]).toEqual([false, false, true, true]);
   });
 
-  it('--fail-fast-grace sets dynamoctl.timeouts.failFast (30s by default); a bad one names the flag', () => {
-    expect(resolveValues(input()).dynamoctl.timeouts.failFast).toBe('30s');
+  it('--fail-fast-grace sets dynamoctl.timeouts.failFast (20s by default); a bad one names the flag', () => {
+    expect(resolveValues(input()).dynamoctl.timeouts.failFast).toBe('20s');
     expect(resolveValues(input({ sets: [{ kind: 'set', expr: 'dynamoctl.timeouts.failFast=1m' }], flags: { failFastGrace: '45s' } })).dynamoctl.timeouts.failFast).toBe('45s');
     expect(() => resolveValues(input({ flags: { failFastGrace: 'soon' } }))).toThrow('invalid values: --fail-fast-grace: dynamoctl.timeouts.failFast: expected a duration like 30s, 10m or 4h, got string "soon"');
   });
