@@ -1,6 +1,6 @@
 /**
- * The connection to the API server. client-node loads the kubeconfig and authenticates (certificates,
- * tokens, exec plugins); requests go through node:https directly, which gives what discovery needs and the
+ * The connection to the API server. kubeconfig.ts loads the kubeconfig and authenticates (certificates,
+ * tokens; exec plugins through client-node, loaded only for them); requests go through node:https directly, which gives what discovery needs and the
  * generated clients do not: a hard timeout per request, metadata-only lists (PartialObjectMetadataList),
  * pagination, and a request count for the benchmarks. Every failure becomes a UserError (bad kubeconfig or
  * context) or a ClusterError (everything the server or the network said), with the next step in the hint.
@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeconfig, type KubeconfigLike } from './kubeconfig.ts';
 import { ClusterError, UserError } from '../errors.ts';
 
 export interface KubeTarget {
@@ -54,7 +54,7 @@ const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.
 export class Kube {
   /** Requests sent so far (benchmarks report it). */
   requests = 0;
-  readonly config: KubeConfig;
+  readonly config: KubeconfigLike;
   readonly context: string;
   readonly server: string;
   private readonly timeoutMs: number;
@@ -68,7 +68,7 @@ export class Kube {
   /** Aborts every request, and the waits between retries (the install lock was lost, or the run was stopped). */
   signal: AbortSignal | undefined;
 
-  private constructor(config: KubeConfig, timeoutMs: number) {
+  private constructor(config: KubeconfigLike, timeoutMs: number) {
     this.config = config;
     this.context = config.getCurrentContext();
     this.server = config.getCurrentCluster()?.server ?? '';
@@ -83,14 +83,13 @@ export class Kube {
 
   /** Loads the kubeconfig and selects the context. Does not contact the server. */
   static load(target: KubeTarget): Kube {
-    const config = new KubeConfig();
     const file = target.kubeconfig;
     if (file !== undefined) {
       if (!existsSync(file)) throw new UserError(`kubeconfig ${file} does not exist`, { hint: 'check --kubeconfig' });
     }
+    let config: KubeconfigLike;
     try {
-      if (file !== undefined) config.loadFromFile(file);
-      else config.loadFromDefault();
+      config = loadKubeconfig(file);
     } catch (error) {
       throw new UserError(`cannot read the kubeconfig${file ? ` ${file}` : ''}: ${(error as Error).message.split('\n')[0]}`, {
         hint: 'check that the file is a valid kubeconfig (kubectl config view)',

@@ -1,8 +1,6 @@
 /** `dynamoctl status`: the install record against the live cluster. */
 import { Kube } from '../../cluster/client.ts';
-import { helmApi } from '../../helm/api.ts';
 import { ExitCode, ReportedError } from '../../errors.ts';
-import { platformStatus } from '../../install/status.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
 import { clusterAccess, type RawClusterOptions } from '../cluster-options.ts';
 import { readDefaults } from '../values-options.ts';
@@ -14,7 +12,11 @@ export interface StatusCommandOptions extends RawClusterOptions {
 export async function runStatus(opts: StatusCommandOptions, global: GlobalOptions): Promise<void> {
   const output = requireOutput(global, ['table', 'json']);
   const access = clusterAccess(opts, global);
-  const status = await platformStatus(Kube.load(access.target), helmApi(access.helm), {
+  const kube = Kube.load(access.target);
+  // the first request before the engine is loaded: a closed port or a wrong host is said at once
+  await kube.request('GET', '/version');
+  const [{ platformStatus }, { helmApi }] = await Promise.all([import('../../install/status.ts'), import('../../helm/api.ts')]);
+  const status = await platformStatus(kube, helmApi(access.helm), {
     release: opts.release ?? 'dynamo-platform',
     namespace: global.namespace ?? 'dynamo-system',
     defaults: await readDefaults(),
