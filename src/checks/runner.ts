@@ -1,12 +1,18 @@
-/** Runs checks in order, each once, skipping those whose prerequisites did not pass. */
+/**
+ * Runs each check once, as soon as the checks it requires have finished (independent checks run at the
+ * same time: helm, the API and the registries are slow in different places), skipping those whose
+ * prerequisites did not pass. Results come back, and are reported, in the checks' order.
+ */
 import type { CheckContext } from './context.ts';
 import { ExitCode } from '../errors.ts';
 import type { Check, CheckResult, Outcome } from './types.ts';
 
 export async function runChecks(checks: readonly Check[], ctx: CheckContext, onResult: (r: CheckResult) => void = () => {}): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
   const passed = new Set<string>();
-  for (const check of checks) {
+  const running = new Map<string, Promise<CheckResult>>();
+  const runOne = async (check: Check): Promise<CheckResult> => {
+    await null; // every check is registered before any waits on another
+    await Promise.all((check.requires ?? []).map((id) => running.get(id)));
     const start = performance.now();
     const blockedBy = (check.requires ?? []).find((id) => !passed.has(id));
     const outcome: Outcome = blockedBy
@@ -34,6 +40,12 @@ export async function runChecks(checks: readonly Check[], ctx: CheckContext, onR
         ...(outcome.details?.length ? { details: outcome.details } : {}),
       };
     }
+    return result;
+  };
+  for (const check of checks) running.set(check.id, runOne(check));
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    const result = await running.get(check.id)!;
     results.push(result);
     onResult(result);
   }

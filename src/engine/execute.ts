@@ -48,8 +48,9 @@ const idOf = (a: ObjectAction): { path: string; label: string } => {
  * apply against. A new resourceVersion alone is not a change (controllers write status); a different field
  * difference, owner or uid is.
  */
-export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Plan): Promise<{ changes: string[]; versions: Map<string, string> }> {
+export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Plan): Promise<{ changes: string[]; versions: Map<string, string>; pending: Set<string> }> {
   const versions = new Map<string, string>();
+  const pending = new Set<string>();
   const objects = await mapLimit(plan.objects, 8, async (a): Promise<string | undefined> => {
     if (a.action === 'conflict' || a.action === 'shared') return undefined;
     const { path, label } = idOf(a);
@@ -69,12 +70,13 @@ export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Pl
     plan.helm.map(async (h): Promise<string | undefined> => {
       if (h.action === 'reuse') return undefined;
       const state = await helm.status(h.release, h.namespace);
+      if (state?.status.startsWith('pending-')) pending.add(`${h.namespace}/${h.release}`);
       if (h.action === 'install') return state && !state.status.startsWith('pending-') ? `helm release ${h.release} in ${h.namespace} was installed by someone else` : undefined;
       if (!state) return `helm release ${h.release} in ${h.namespace} was removed`;
       return state.revision !== h.revision ? `helm release ${h.release} in ${h.namespace} moved from revision ${h.revision} to ${state.revision}` : undefined;
     }),
   );
-  return { changes: [...objects, ...releases].filter((x): x is string => x !== undefined), versions };
+  return { changes: [...objects, ...releases].filter((x): x is string => x !== undefined), versions, pending };
 }
 
 /** Runs `tasks` together; the first failure stops the rest (their signal), and all are waited for before it is thrown. */
@@ -101,13 +103,14 @@ async function together<T>(signal: AbortSignal, tasks: ((signal: AbortSignal) =>
 
 const recordOf = (h: HelmAction): HelmReleaseRecord => ({ component: h.component, release: h.release, namespace: h.namespace, chart: h.chart, version: h.version, ...(h.action === 'reuse' ? { reused: true } : {}) });
 
-async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal, update: (s: string) => void): Promise<HelmReleaseRecord> {
+async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal, update: (s: string) => void, pending: boolean): Promise<HelmReleaseRecord> {
   if (h.action === 'reuse') {
     update(`${h.component}: ${h.reason}; reused`);
     return recordOf(h);
   }
   if (h.action === 'remove') throw new Error('removals run after the rollout');
-  const recovered = await ctx.helm.recover(h.release, h.namespace, ctx.helmTimeoutSeconds, signal);
+  // an interrupted run left it pending (seen just before): undo that first, or helm refuses to go on
+  const recovered = pending ? await ctx.helm.recover(h.release, h.namespace, ctx.helmTimeoutSeconds, signal) : undefined;
   if (recovered) update(`${h.component}: ${recovered}`);
   if (h.takeOwnership && h.takingOver.length) update(`taking over the CRDs left by the uninstalled release ${h.takingOver.join(', ')}`);
   update(`${h.component}: helm upgrade --install ${h.release}${h.takeOwnership ? ' --take-ownership' : ''}`);
@@ -153,7 +156,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<HelmRele
 async function carryOut(plan: Plan, ctx: ExecuteContext): Promise<HelmReleaseRecord[]> {
   const { kube, emit, signal } = ctx;
   kube.signal = signal;
-  const { changes, versions } = await step(emit, 'Checking nothing changed since the plan', () => changedSincePlan(kube, ctx.helm, plan));
+  const { changes, versions, pending } = await step(emit, 'Checking nothing changed since the plan', () => changedSincePlan(kube, ctx.helm, plan));
   if (changes.length) throw new ConflictError(`the cluster changed since the plan was shown: ${changes.join('; ')}`, { hint: 'nothing was changed; run the command again to see the new plan' });
 
   if (plan.createNamespace) {
@@ -168,7 +171,7 @@ async function carryOut(plan: Plan, ctx: ExecuteContext): Promise<HelmReleaseRec
   const addons = installs.filter((h) => componentOf(h.component)?.operator);
   for (const [title, group] of [['Installing the Dynamo CRDs', crds], [`Installing ${base.map((h) => h.component).join(', ')}`, base], [`Installing ${addons.map((h) => h.component).join(', ')}`, addons]] as const) {
     if (!group.length) continue;
-    charts.push(...(await step(emit, title, (update) => together(signal, group.map((h) => (s: AbortSignal) => runChart(ctx, h, s, update))))));
+    charts.push(...(await step(emit, title, (update) => together(signal, group.map((h) => (s: AbortSignal) => runChart(ctx, h, s, update, pending.has(`${h.namespace}/${h.release}`)))))));
   }
 
   const writes = plan.objects.filter((a) => a.action === 'create' || a.action === 'update');

@@ -130,8 +130,11 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
   const forgetLock = lock ? onInterrupt(() => lock.release()) : () => {};
   try {
     const render = (facts: { apiVersions: string[]; material?: Parameters<typeof renderManifests>[2] }): KubeObject[] => renderManifests(values, { apiVersions: facts.apiVersions }, facts.material, version);
+    // discovery only reads, so it runs while the checks do; a failed check is reported before anything it found
+    const reading = discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render });
+    reading.catch(() => undefined);
     if (o.checks !== false) await preflight(o, render({ apiVersions: await apiGroupVersions(kube) }));
-    const state = await step(emit, 'Reading the cluster', () => discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render }));
+    const state = await step(emit, 'Reading the cluster', () => reading);
     for (const note of state.notes) emit({ type: 'info', message: note });
     const verdict = versionVerdict(state.record, version);
     if (!verdict.ok && verdict.reason === 'older') {
