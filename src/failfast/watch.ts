@@ -118,9 +118,10 @@ export async function watchForFailures(kube: ClusterApi, scope: FailureScope, op
         const { message, hint } = describeFailure(refined, scope, now - since(main));
         throw new ClusterError(message, { hint });
       }
-      for (const p of found.problems.filter((x) => told.get(x.object) !== x.reason)) {
+      // told again when its words change (a pod first waiting for its volume, then short of cpu)
+      for (const p of found.problems.filter((x) => told.get(x.object) !== `${x.reason}: ${x.message}`)) {
         opts.onSuspect?.(describeSuspect(p, scope, opts.graceMs));
-        told.set(p.object, p.reason);
+        told.set(p.object, `${p.reason}: ${p.message}`);
       }
     }
     await sleep(opts.pollMs ?? 1000, undefined, { signal: opts.signal }).catch(() => undefined);

@@ -61,10 +61,25 @@ describe('watchForFailures', () => {
     const told: string[] = [];
     const t0 = Date.now();
     const e = await caught(watch(kube, scope, new AbortController().signal, (l) => told.push(l)));
+    expect(told).toHaveLength(1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(e.message).toBe(`etcd cannot start: pod ns/sub-etcd-0 cannot be scheduled (FailedScheduling, for 0s): ${INSUFFICIENT}`);
     expect(e.hint).toBe('no node has enough free cpu for it: lower etcd.resources.requests.cpu, or add nodes with free cpu');
     expect(told).toEqual([expect.stringMatching(/^etcd: pod sub-etcd-0 FailedScheduling: 0\/2 nodes are available: 2 Insufficient cpu.*; giving up after 0s unless it recovers$/)]);
+  });
+
+  it('told again when the cluster’s words change (waiting for its volume first, then short of cpu)', async () => {
+    const pod = { metadata: { name: 'sub-etcd-0', uid: 'p1', labels: { 'app.kubernetes.io/instance': 'sub-etcd' } }, status: unschedulable('0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.') };
+    const cluster: Cluster = { pods: [pod] };
+    const told: string[] = [];
+    const stop = new AbortController();
+    const done = watchForFailures(fakeKube(cluster).kube, scope, { graceMs: 10_000, pollMs: 50, signal: stop.signal, onSuspect: (l) => told.push(l) });
+    await new Promise((r) => setTimeout(r, 150));
+    cluster.pods = [{ ...pod, status: unschedulable(INSUFFICIENT) }];
+    await new Promise((r) => setTimeout(r, 150));
+    stop.abort();
+    await done;
+    expect(told.map((l) => /FailedScheduling: (.*?)\./.exec(l)?.[1])).toEqual(['0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims', '0/2 nodes are available: 2 Insufficient cpu']);
   });
 
   it('pods of a workload helm installed under the release count whatever their labels (Kai, Grove); other pods do not', async () => {
