@@ -18,7 +18,9 @@ import { writeChartSources } from '../helpers/fixtures.ts';
 
 export interface ImagesBench {
   images: number;
-  check(): string[];
+  /** The registry path the images were copied under (for --registry). */
+  mirror: string;
+  check(extra: string[]): string[];
   curlPeer(): string[];
   stop(): Promise<void>;
 }
@@ -56,7 +58,8 @@ export async function imagesBench(): Promise<ImagesBench> {
   );
   return {
     images: images.length,
-    check: () => [process.execPath, dynamoctlBin, 'check', '--kubeconfig', info.kubeconfig, '-f', chartValues, '--helm-binary', info.binaries.helm3, '-n', 'bench', '--registry', mirror, '--grove', '--kai', '-o', 'json'],
+    mirror,
+    check: (extra) => [process.execPath, dynamoctlBin, 'check', '--kubeconfig', info.kubeconfig, '-f', chartValues, '--helm-binary', info.binaries.helm3, '-n', 'bench', '-o', 'json', ...extra],
     curlPeer: () => ['bash', peer],
     stop: async () => {
       await registry.stop();
