@@ -7,8 +7,8 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../helpers/cli.ts';
-import { cluster, helm, kubectl, uniqueName } from './cluster.ts';
-import { installEnvironment, removeByHand } from './environment.ts';
+import { cluster, kubectl, uniqueName } from './cluster.ts';
+import { installCrdsByHand, installEnvironment, removeByHand } from './environment.ts';
 
 const env = installEnvironment('cancel');
 const LEASE = ['lease', 'dynamoctl-install-lock', '-n', 'default'];
@@ -58,7 +58,7 @@ describe('stopping an install', () => {
   const failing = uniqueName('nats-fails');
   beforeAll(() => {
     // namespace mode never installs the CRDs: an administrator's step
-    expect(helm(3, ['upgrade', '--install', 'dynamo-crds', 'dynamo-crds', '--repo', cluster().charts.httpRepo, '--version', '0.8.1', '-n', 'default', '--wait']).code).toBe(0);
+    installCrdsByHand();
   });
   afterAll(() => {
     removeByHand('lost', ns);

@@ -49,6 +49,15 @@ export function installEnvironment(name: string): InstallEnvironment {
   };
 }
 
+/**
+ * The Dynamo CRDs as an administrator installs them before a namespace-mode install. Earlier files leave
+ * CRDs behind that name their own (uninstalled) release, as the real chart's keep policy does: taken over.
+ */
+export function installCrdsByHand(): void {
+  const r = helm(3, ['upgrade', '--install', 'dynamo-crds', 'dynamo-crds', '--repo', cluster().charts.httpRepo, '--version', '0.8.1', '-n', 'default', '--wait', '--take-ownership']);
+  if (r.code !== 0) throw new Error(`helm could not install dynamo-crds: ${r.stderr}`);
+}
+
 /** Removes an install without dynamoctl (the tests' safety net): helm releases, the operator, cluster-scoped objects, the namespace. */
 export function removeByHand(release: string, namespace: string): void {
   for (const r of [`${release}-nats`, `${release}-etcd`]) helm(3, ['uninstall', r, '-n', namespace, '--wait', '--ignore-not-found']);

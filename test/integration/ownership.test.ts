@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { restrictedKubeconfig } from '../cluster/control-plane.ts';
 import { cluster, helm, kubectl, kubectlOk, uniqueName, yamlStream } from './cluster.ts';
-import { installEnvironment, removeByHand } from './environment.ts';
+import { installCrdsByHand, installEnvironment, removeByHand } from './environment.ts';
 
 const env = installEnvironment('ownership');
 const shared = uniqueName('shared');
@@ -32,7 +32,7 @@ describe('two releases in one namespace', () => {
     kubectlOk(['create', 'namespace', t1]);
     kubectlOk(['create', 'namespace', t2]);
     // the CRDs (namespace mode never installs them)
-    expect(helm(3, ['upgrade', '--install', 'dynamo-crds', 'dynamo-crds', '--repo', cluster().charts.httpRepo, '--version', '0.8.1', '-n', 'default', '--wait']).code).toBe(0);
+    installCrdsByHand();
 
     const first = env.dynamoctl(nsInstall('first', t1));
     expect(first.code, first.stderr).toBe(0);

@@ -5,8 +5,8 @@
  * uninstalling the second removes them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { cluster, helm, kubectl, kubectlOk, uniqueName } from './cluster.ts';
-import { installEnvironment, removeByHand } from './environment.ts';
+import { kubectl, kubectlOk, uniqueName } from './cluster.ts';
+import { installCrdsByHand, installEnvironment, removeByHand } from './environment.ts';
 
 const env = installEnvironment('shared');
 const [first, second] = [uniqueName('share-a'), uniqueName('share-b')];
@@ -22,7 +22,7 @@ afterAll(() => {
 
 describe('cluster-scoped objects two releases need', () => {
   it('are shared by the second release, handed over when the first goes, and removed with the last', () => {
-    expect(helm(3, ['upgrade', '--install', 'dynamo-crds', 'dynamo-crds', '--repo', cluster().charts.httpRepo, '--version', '0.8.1', '-n', 'default', '--wait']).code).toBe(0);
+    installCrdsByHand();
     const a = install('qa', first);
     expect(a.code, a.stderr).toBe(0);
     expect(queueOwner('dynamo')).toBe(`qa/${first}`);
