@@ -9,6 +9,7 @@
  * images its operator starts at run time (components table). Add-ons whose operator already runs in another
  * namespace are reused by install, so their images are not pulled and not asked.
  */
+import { mapLimit } from '../concurrency.ts';
 import { imagePullsOf, manifestObjects, type ImagePull } from '../components/images.ts';
 import { COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
 import { subchartValues } from '../components/values.ts';
@@ -169,18 +170,4 @@ export function report(pulls: readonly ImagePull[], probes: readonly ManifestPro
   if (verdicts.some((v) => v.level === 'fail')) return { status: 'fail', message: summary, details };
   if (details.length) return { status: 'warn', message: summary, details };
   return { status: 'pass', detail: summary };
-}
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

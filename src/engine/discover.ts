@@ -4,7 +4,7 @@
  * install's labels (with their managed fields), the helm releases it would own, the CRDs and who owns
  * them, the add-on operators already running elsewhere, and the secret material to reuse. Reads only.
  */
-import { readRecord } from '../apply/record.ts';
+import { readRecord, type InstallRecord } from '../apply/record.ts';
 import { OWNED_KINDS, ownedObjects } from '../apply/apply.ts';
 import { unlessForbidden, type ClusterApi } from '../cluster/client.ts';
 import { apiGroupVersions, crdStatus, findOperatorDeployment } from '../cluster/discovery.ts';
@@ -17,7 +17,7 @@ import { objectKey, objectPath, type KubeObject } from '../render/k8s-types.ts';
 import { pruneSelector } from '../render/labels.ts';
 import { subchartRelease } from '../render/names.ts';
 import { materialFor } from '../secrets/material.ts';
-import { mapLimit } from './concurrency.ts';
+import { mapLimit } from '../concurrency.ts';
 import type { ClusterState, LiveObject } from './state.ts';
 
 export interface DiscoverInput {
@@ -25,6 +25,8 @@ export interface DiscoverInput {
   /** Where the dynamo-crds release lives. */
   crdsNamespace: string;
   crdNames: readonly string[];
+  /** The record when the caller has just read it (status starts from it): not read again. */
+  record?: InstallRecord;
   /** The pure render, given what only the cluster knows. */
   render: (facts: { apiVersions: string[]; material: Material }) => KubeObject[];
 }
@@ -47,7 +49,7 @@ export async function discover(kube: ClusterApi, helm: HelmApi, input: DiscoverI
   const readSecret = (name: string): Promise<Record<string, string> | undefined> =>
     kube.getOptional<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).then((s) => s?.data);
 
-  const record = await readRecord(kube, release, namespace);
+  const record = input.record ?? (await readRecord(kube, release, namespace));
   // the releases that matter: what the values enable and what the record says was installed (helm is slow to ask)
   const wanted = ours.filter(([component]) => component === 'dynamo-crds' || values[component].enabled || record?.helmReleases.some((r) => r.component === component));
   const [apiVersions, ns, { material, notes }, releases, crds] = await Promise.all([

@@ -17,7 +17,7 @@ import type { HelmApi } from '../helm/api.ts';
 import { objectPath } from '../render/k8s-types.ts';
 import { step, type Emit } from './events.ts';
 import { planObject } from './plan.ts';
-import { mapLimit } from './concurrency.ts';
+import { mapLimit } from '../concurrency.ts';
 import type { HelmAction, LiveObject, ObjectAction, Plan } from './state.ts';
 
 export interface ExecuteContext {

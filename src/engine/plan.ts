@@ -165,11 +165,3 @@ export function planInstall(state: ClusterState, o: PlanOptions): Plan {
     rollout: { kind: 'Deployment', name: o.operatorDeployment, namespace: state.namespace },
   };
 }
-
-/** Nothing to do: every object unchanged (or shared), every chart already there. Status's "in sync". */
-export function objectDrift(plan: Plan): { missing: string[]; changed: string[] } {
-  return {
-    missing: plan.objects.filter((a) => a.action === 'create').map((a) => describeId((a as { object: KubeObject }).object)),
-    changed: plan.objects.filter((a) => a.action === 'update' || a.action === 'conflict').map((a) => describeId((a as { object: KubeObject }).object)),
-  };
-}

@@ -56,7 +56,7 @@ export async function platformStatus(kube: ClusterApi, helm: HelmApi, opts: { re
   const ctx = renderContext(values, record.platformVersion);
   const render = (facts: { apiVersions: string[]; material: Parameters<typeof renderManifests>[2] }): KubeObject[] => renderManifests(values, { apiVersions: facts.apiVersions }, facts.material, record.platformVersion);
   const [state, operator] = await Promise.all([
-    discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render }),
+    discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render, record }),
     inspect(kube, { kind: 'Deployment', name: managerDeploymentName(ctx), namespace: record.namespace }),
   ]);
   const plan = planInstall(state, { values, platformVersion: record.platformVersion, forceConflicts: false, crdsNamespace: CRDS_NAMESPACE, operatorDeployment: managerDeploymentName(ctx) });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit, report } from '../../../src/checks/images.ts';
+import { report } from '../../../src/checks/images.ts';
+import { mapLimit } from '../../../src/concurrency.ts';
 import { imagePullsOf } from '../../../src/components/images.ts';
 import { judge, summarise, type ManifestProbe } from '../../../src/registry/verdict.ts';
 
