@@ -59,9 +59,51 @@ export async function deleteObject(kube: ClusterApi, id: ObjectIdentity, precond
     });
 }
 
+/** helm's ownership annotations: helm adopts an object whose annotations name the release it installs. */
+export const HELM_RELEASE_ANNOTATIONS = ['meta.helm.sh/release-name', 'meta.helm.sh/release-namespace'] as const;
+
+const escapePointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+type ManagedFieldsEntry = { manager?: string; operation?: string; subresource?: string };
+
+/** Another writer of the object's fields (not dynamoctl's apply; status writers of a subresource do not count). */
+export const isOtherOwner = (m: ManagedFieldsEntry): boolean => !m.subresource && !(m.manager === FIELD_MANAGER && m.operation === 'Apply');
+type LiveMeta = { metadata: { uid?: string; annotations?: Record<string, string>; managedFields?: ManagedFieldsEntry[] } };
+
+/**
+ * Completes a takeover after dynamoctl applied the object: every other field manager's entry goes (helm's,
+ * kubectl's: what they set is now dynamoctl's alone; a controller's status entry stays) and helm's release annotations go, in one JSON patch
+ * that also tests the uid. A patch that writes managedFields replaces them as given.
+ */
+export async function dropOtherOwners(kube: ClusterApi, object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, uid: string): Promise<void> {
+  const path = objectPath(object);
+  const live = await kube.request<LiveMeta>('GET', path);
+  const ours = (live.metadata.managedFields ?? []).filter((m) => !isOtherOwner(m));
+  const foreign = (live.metadata.managedFields ?? []).length !== ours.length;
+  const annotations = HELM_RELEASE_ANNOTATIONS.filter((a) => live.metadata.annotations?.[a] !== undefined);
+  if (!ours.some((m) => m.manager === FIELD_MANAGER) || (!foreign && !annotations.length)) return;
+  const patch = [
+    { op: 'test', path: '/metadata/uid', value: uid },
+    ...(foreign ? [{ op: 'replace', path: '/metadata/managedFields', value: ours }] : []),
+    ...annotations.map((a) => ({ op: 'remove', path: `/metadata/annotations/${escapePointer(a)}` })),
+  ];
+  await kube.request('PATCH', path, { body: patch, contentType: 'application/json-patch+json', query: { fieldManager: FIELD_MANAGER } });
+}
+
+/** Points an object's helm release annotations at `release` (uid tested), so that helm installing that release adopts it. */
+export async function pointAtRelease(kube: ClusterApi, id: ObjectIdentity, release: string, namespace: string): Promise<void> {
+  const path = objectPath({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
+  const patch = [
+    ...(id.uid ? [{ op: 'test', path: '/metadata/uid', value: id.uid }] : []),
+    { op: 'add', path: `/metadata/annotations/${escapePointer(HELM_RELEASE_ANNOTATIONS[0])}`, value: release },
+    { op: 'add', path: `/metadata/annotations/${escapePointer(HELM_RELEASE_ANNOTATIONS[1])}`, value: namespace },
+  ];
+  await kube.request('PATCH', path, { body: patch, contentType: 'application/json-patch+json', query: { fieldManager: FIELD_MANAGER } });
+}
+
 /** The kinds an install may own, for pruning and uninstall (every kind the renderer can produce). */
 export const OWNED_KINDS: readonly { apiVersion: string; kind: string }[] = Object.entries(KIND_RESOURCES)
-  .filter(([kind]) => !['Namespace', 'CustomResourceDefinition', 'Lease', 'StatefulSet', 'PodDisruptionBudget', 'ConfigMap'].includes(kind))
+  .filter(([kind]) => !['Namespace', 'CustomResourceDefinition', 'Lease', 'StatefulSet', 'PodDisruptionBudget', 'ConfigMap', 'Job', 'NetworkPolicy', 'Ingress'].includes(kind))
   .map(([kind, [group]]) => ({ kind, apiVersion: group ? `${group}/${kind === 'Queue' ? 'v2' : 'v1'}` : 'v1' }));
 
 export interface OwnedObject<M = { name: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; managedFields?: { manager?: string; operation?: string }[] }> {

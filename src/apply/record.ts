@@ -56,6 +56,20 @@ export interface InstallRecord {
   /** dynamoctl created the install namespace (uninstall may then remove it). */
   createdNamespace: boolean;
   skippedChecks: { id: string; reason: string }[];
+  /** Taken over from a helm release of the upstream chart (dynamoctl adopt). */
+  adoptedFrom?: AdoptedFrom;
+}
+
+export interface AdoptedFrom {
+  release: string;
+  namespace: string;
+  chart: string;
+  version: string;
+  /**
+   * Values that keep the adopted workloads as they ran (the running kube-rbac-proxy image, the subcharts'
+   * instance label in selectors): every later install and status uses them under the user's own values.
+   */
+  pinned: Record<string, unknown>;
 }
 
 export const identity = (o: KubeObject): ObjectIdentity => ({

@@ -10,6 +10,7 @@ import { addValuesOptions } from './values-options.ts';
 import type { RenderOptions } from './commands/render.ts';
 import type { CheckOptions } from './commands/check.ts';
 import type { InstallCommandOptions } from './commands/install.ts';
+import type { AdoptCommandOptions } from './commands/adopt.ts';
 import type { StatusCommandOptions } from './commands/status.ts';
 import type { UninstallCommandOptions } from './commands/uninstall.ts';
 import { addChartsOption, addClusterOptions } from './cluster-options.ts';
@@ -112,6 +113,34 @@ Examples:
     const { runWizard } = await import('./commands/wizard.ts');
     await runWizard(opts, globalOptions(command));
   });
+
+  const adopt = addValuesOptions(
+    program
+      .command('adopt')
+      .description('take over a platform installed with helm install dynamo-platform (0.8.x), without restarting it')
+      .addHelpText(
+        'after',
+        `
+Reads the helm release (its chart version, the values you gave it, its objects), shows the plan and asks
+(--yes elsewhere), then, under the install lock: takes over the operator's objects in place (field
+ownership moves to dynamoctl; pod templates unchanged, so the operator keeps running), reuses the webhook
+certificate and MPI SSH key, removes what the chart's hooks left, hands NATS and etcd to the helm releases
+<release>-nats and <release>-etcd (volumes kept, pods not restarted), removes helm's record of the umbrella
+release (not its objects) and writes the install record. Values given here are layered over the release's.
+Safe to re-run after an interruption: it completes what was started.
+
+Examples:
+  dynamoctl adopt --release dynamo-platform -n dynamo-system --dry-run
+  dynamoctl adopt --release dynamo-platform -n dynamo-system --yes`,
+      ),
+  );
+  addClusterOptions(adopt)
+    .optionsGroup('Adopt:')
+    .option('--dry-run', 'print the plan; change nothing')
+    .action(async (opts: AdoptCommandOptions, command: Command) => {
+      const { runAdopt } = await import('./commands/adopt.ts');
+      await runAdopt(opts, globalOptions(command));
+    });
 
   addClusterOptions(
     program

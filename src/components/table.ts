@@ -43,6 +43,31 @@ export interface Component {
   clusterScoped: string[];
   /** Volumes that outlive the release (volume claim templates): removed by uninstall --delete-data. */
   keepsData: boolean;
+  /**
+   * Values that keep `app.kubernetes.io/instance` at `instance` on every object, selector and pod template
+   * the chart renders: another release can then own objects an umbrella release created (dynamoctl adopt)
+   * without an immutable selector changing or a pod restarting. Undefined: adoption not supported.
+   */
+  keepInstance?: (instance: string) => Tree;
+}
+
+const INSTANCE = 'app.kubernetes.io/instance';
+/** nats 1.3.2 merges `<resource>.merge` over each object it renders (mergeOverwrite). */
+function natsKeepInstance(instance: string): Tree {
+  const labels = { metadata: { labels: { [INSTANCE]: instance } } };
+  const selected = (selector: Tree): Tree => ({ merge: { ...labels, spec: selector } });
+  const matchLabels = selected({ selector: { matchLabels: { [INSTANCE]: instance } } });
+  return {
+    configMap: { merge: labels },
+    headlessService: selected({ selector: { [INSTANCE]: instance } }),
+    service: selected({ selector: { [INSTANCE]: instance } }),
+    statefulSet: matchLabels,
+    podTemplate: { merge: labels },
+    podDisruptionBudget: matchLabels,
+    serviceAccount: { merge: labels },
+    promExporter: { podMonitor: { merge: labels } },
+    natsBox: { deployment: matchLabels, podTemplate: { merge: labels }, contextsSecret: { merge: labels }, contentsSecret: { merge: labels }, serviceAccount: { merge: labels } },
+  };
 }
 
 const GROVE_INIT_IMAGE = 'ghcr.io/nvidia/grove/grove-initc';
@@ -62,6 +87,7 @@ export const COMPONENTS: Record<SubchartKey, Component> = {
     runtimeImages: () => [],
     clusterScoped: [],
     keepsData: true,
+    keepInstance: natsKeepInstance,
   },
   etcd: {
     key: 'etcd',
@@ -76,6 +102,8 @@ export const COMPONENTS: Record<SubchartKey, Component> = {
     runtimeImages: () => [],
     clusterScoped: [],
     keepsData: true,
+    // Bitnami's common labels win over its defaults in labels, pod labels and selectors alike
+    keepInstance: (instance) => ({ commonLabels: { [INSTANCE]: instance } }),
   },
   grove: {
     key: 'grove',

@@ -29,14 +29,18 @@ export function planView(plan: Plan): PlanView {
     action: a.action,
     object: objectName(a),
     ...(a.action === 'update' ? { changes: a.changes.map((c) => describeChange(a.object.kind, c)) } : {}),
-    ...(a.action === 'conflict' ? { note: a.reason } : a.action === 'shared' ? { note: `shared with ${a.owner}` } : {}),
+    ...(a.action === 'conflict' || a.action === 'replace' ? { note: a.reason } : a.action === 'shared' ? { note: `shared with ${a.owner}` } : {}),
+    ...(a.action === 'update' && a.takeover ? { note: `taken over from ${a.takeover}` } : a.action === 'prune' && a.reason ? { note: a.reason } : {}),
   }));
-  const helm = plan.helm.map((h) => ({ action: h.action, component: h.component, release: h.release, namespace: h.namespace, chart: h.chart, version: h.version, ...(h.action === 'reuse' ? { note: h.reason } : {}) }));
+  const helm = plan.helm.map((h) => {
+    const handover = (h.action === 'install' || h.action === 'upgrade') && h.handover ? { note: `takes over the ${h.handover.objects.length} objects of helm release ${h.handover.from} (pods keep running)` } : {};
+    return { action: h.action, component: h.component, release: h.release, namespace: h.namespace, chart: h.chart, version: h.version, ...(h.action === 'reuse' ? { note: h.reason } : handover) };
+  });
   const empty = !plan.createNamespace && objects.every((o) => o.action === 'unchanged' || o.action === 'shared') && helm.every((h) => h.action === 'reuse');
   return { release: plan.release, namespace: plan.namespace, scope: plan.scope, targetNamespace: plan.targetNamespace, upgrade: plan.upgrade, objects, helm, empty };
 }
 
-const SIGN: Record<string, string> = { create: '+', update: '~', prune: '-', conflict: '!', shared: '=', install: '+', upgrade: '~', remove: '-', reuse: '=' };
+const SIGN: Record<string, string> = { create: '+', update: '~', replace: '±', prune: '-', conflict: '!', shared: '=', install: '+', upgrade: '~', remove: '-', reuse: '=' };
 
 /** The plan's lines, as shown before the confirmation (unchanged objects counted, not listed). */
 export function planLines(view: PlanView): string[] {

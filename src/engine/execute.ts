@@ -6,7 +6,9 @@
  * then the helm releases the values no longer enable. One AbortSignal stops everything: requests, waits
  * and helm; when one of several parallel helm installs fails, the others are stopped and waited for.
  */
-import { applyObject, deleteObject } from '../apply/apply.ts';
+import { applyObject, deleteObject, dropOtherOwners, pointAtRelease } from '../apply/apply.ts';
+import { forgetHelmRelease } from '../apply/helm-storage.ts';
+import { identity } from '../apply/record.ts';
 import type { HelmReleaseRecord } from '../apply/record.ts';
 import { waitForReady } from '../apply/wait.ts';
 import type { ClusterApi } from '../cluster/client.ts';
@@ -48,9 +50,10 @@ const idOf = (a: ObjectAction): { path: string; label: string } => {
  * apply against. A new resourceVersion alone is not a change (controllers write status); a different field
  * difference, owner or uid is.
  */
-export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Plan): Promise<{ changes: string[]; versions: Map<string, string>; pending: Set<string> }> {
+export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Plan): Promise<{ changes: string[]; versions: Map<string, string>; pending: Map<string, string> }> {
   const versions = new Map<string, string>();
-  const pending = new Set<string>();
+  /** namespace/release → pending-install, pending-upgrade… */
+  const pending = new Map<string, string>();
   const objects = await mapLimit(plan.objects, 8, async (a): Promise<string | undefined> => {
     if (a.action === 'conflict' || a.action === 'shared') return undefined;
     const { path, label } = idOf(a);
@@ -70,7 +73,7 @@ export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Pl
     plan.helm.map(async (h): Promise<string | undefined> => {
       if (h.action === 'reuse') return undefined;
       const state = await helm.status(h.release, h.namespace);
-      if (state?.status.startsWith('pending-')) pending.add(`${h.namespace}/${h.release}`);
+      if (state?.status.startsWith('pending-')) pending.set(`${h.namespace}/${h.release}`, state.status);
       if (h.action === 'install') return state && !state.status.startsWith('pending-') ? `helm release ${h.release} in ${h.namespace} was installed by someone else` : undefined;
       if (!state) return `helm release ${h.release} in ${h.namespace} was removed`;
       return state.revision !== h.revision ? `helm release ${h.release} in ${h.namespace} moved from revision ${h.revision} to ${state.revision}` : undefined;
@@ -103,16 +106,28 @@ async function together<T>(signal: AbortSignal, tasks: ((signal: AbortSignal) =>
 
 const recordOf = (h: HelmAction): HelmReleaseRecord => ({ component: h.component, release: h.release, namespace: h.namespace, chart: h.chart, version: h.version, ...(h.action === 'reuse' ? { reused: true } : {}) });
 
-async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal, update: (s: string) => void, pending: boolean): Promise<HelmReleaseRecord> {
+async function runChart(ctx: ExecuteContext, h: HelmAction, signal: AbortSignal, update: (s: string) => void, pending: string | undefined): Promise<HelmReleaseRecord> {
   if (h.action === 'reuse') {
     update(`${h.component}: ${h.reason}; reused`);
     return recordOf(h);
   }
   if (h.action === 'remove') throw new Error('removals run after the rollout');
-  // an interrupted run left it pending (seen just before): undo that first, or helm refuses to go on
-  const recovered = pending ? await ctx.helm.recover(h.release, h.namespace, ctx.helmTimeoutSeconds, signal) : undefined;
+  // an interrupted run left it pending (seen just before): undo that first, or helm refuses to go on; an
+  // interrupted handover install is forgotten, not uninstalled (that would delete the objects being taken over)
+  const handover = 'handover' in h ? h.handover : undefined;
+  const forget = handover !== undefined && pending === 'pending-install';
+  if (forget) {
+    await forgetHelmRelease(ctx.kube, h.release, h.namespace);
+    update(`${h.component}: release ${h.release} was left pending-install by an interrupted adoption; its record forgotten, objects kept`);
+  }
+  const recovered = pending && !forget ? await ctx.helm.recover(h.release, h.namespace, ctx.helmTimeoutSeconds, signal) : undefined;
   if (recovered) update(`${h.component}: ${recovered}`);
   if (h.takeOwnership && h.takingOver.length) update(`taking over the CRDs left by the uninstalled release ${h.takingOver.join(', ')}`);
+  if (handover) {
+    // helm adopts what its release annotations name it; labels and selectors stay (the values pin them), so no pod restarts
+    update(`${h.component}: handing ${handover.objects.length} objects of helm release ${handover.from} to ${h.release}`);
+    await mapLimit(handover.objects, 8, (id) => pointAtRelease(ctx.kube, id, h.release, h.namespace));
+  }
   update(`${h.component}: helm upgrade --install ${h.release}${h.takeOwnership ? ' --take-ownership' : ''}`);
   const spec = { release: h.release, namespace: h.namespace, source: h.source, values: h.values, timeoutSeconds: ctx.helmTimeoutSeconds, takeOwnership: h.takeOwnership };
   const component = componentOf(h.component);
@@ -171,17 +186,23 @@ async function carryOut(plan: Plan, ctx: ExecuteContext): Promise<HelmReleaseRec
   const addons = installs.filter((h) => componentOf(h.component)?.operator);
   for (const [title, group] of [['Installing the Dynamo CRDs', crds], [`Installing ${base.map((h) => h.component).join(', ')}`, base], [`Installing ${addons.map((h) => h.component).join(', ')}`, addons]] as const) {
     if (!group.length) continue;
-    charts.push(...(await step(emit, title, (update) => together(signal, group.map((h) => (s: AbortSignal) => runChart(ctx, h, s, update, pending.has(`${h.namespace}/${h.release}`)))))));
+    charts.push(...(await step(emit, title, (update) => together(signal, group.map((h) => (s: AbortSignal) => runChart(ctx, h, s, update, pending.get(`${h.namespace}/${h.release}`)))))));
   }
 
-  const writes = plan.objects.filter((a) => a.action === 'create' || a.action === 'update');
+  const writes = plan.objects.filter((a) => a.action === 'create' || a.action === 'update' || a.action === 'replace');
   const prunes = plan.objects.filter((a) => a.action === 'prune');
   if (writes.length || prunes.length) {
     await step(emit, 'Applying the operator', async (update) => {
       for (const a of writes) {
         if (a.action === 'create') await applyObject(kube, a.object);
-        else if (a.action === 'update') await applyObject(kube, a.object, { resourceVersion: versions.get(idOf(a).path) ?? a.resourceVersion, force: a.force });
-        update(`${a.action} ${idOf(a).label}`);
+        else if (a.action === 'replace') {
+          await deleteObject(kube, identity(a.object), { uid: a.uid });
+          await applyObject(kube, a.object);
+        } else if (a.action === 'update') {
+          await applyObject(kube, a.object, { resourceVersion: versions.get(idOf(a).path) ?? a.resourceVersion, force: a.force });
+          if (a.takeover) await dropOtherOwners(kube, a.object, a.uid);
+        }
+        update(`${a.action === 'update' && a.takeover ? 'took over' : a.action} ${idOf(a).label}`);
       }
       for (const a of prunes) {
         if (a.action !== 'prune') continue;

@@ -10,7 +10,7 @@
  * object nobody labelled as ours, or a field another field manager owns, is a conflict unless the user
  * asks to take it over (`--force-conflicts`).
  */
-import { FIELD_MANAGER } from '../apply/apply.ts';
+import { FIELD_MANAGER, HELM_RELEASE_ANNOTATIONS, isOtherOwner } from '../apply/apply.ts';
 import { identity, type InstallRecord } from '../apply/record.ts';
 import { ADDON_KEYS, BASE_KEYS, COMPONENTS } from '../components/table.ts';
 import { subchartValues } from '../components/values.ts';
@@ -20,7 +20,7 @@ import { objectKey, type KubeObject } from '../render/k8s-types.ts';
 import { MANAGED_BY, RELEASE_NAMESPACE_LABEL } from '../render/labels.ts';
 import { subchartRelease } from '../render/names.ts';
 import { fieldChanges, ownedPaths, type FieldChange } from './diff.ts';
-import type { ClusterState, HelmAction, LiveObject, ObjectAction, Plan } from './state.ts';
+import type { Adopting, ClusterState, HelmAction, LiveObject, ObjectAction, Plan } from './state.ts';
 
 
 export interface PlanOptions {
@@ -31,6 +31,8 @@ export interface PlanOptions {
   /** The operator Deployment's name. */
   operatorDeployment: string;
   crdsNamespace: string;
+  /** Taking over a helm release of the upstream chart (adopt). */
+  adopting?: Adopting | undefined;
 }
 
 type Owner = { by: 'us' } | { by: 'dynamoctl'; release: string; namespace: string } | { by: 'helm'; release: string; namespace: string } | { by: 'other'; managers: string[] };
@@ -72,11 +74,39 @@ function identicalButOwner(object: KubeObject, live: LiveObject): boolean {
   return fieldChanges({ ...object, metadata: { ...object.metadata, labels } }, { ...live, metadata: { ...live.metadata, managedFields: [] } }, FIELD_MANAGER).length === 0;
 }
 
-export function planObject(object: KubeObject, live: LiveObject | undefined, state: Pick<ClusterState, 'release' | 'namespace'>, force: boolean): ObjectAction {
+/** Bindings cannot change the role they name: the server refuses it, so a different roleRef means delete and create. */
+function roleRefChange(object: KubeObject, live: LiveObject): string | undefined {
+  if (object.kind !== 'RoleBinding' && object.kind !== 'ClusterRoleBinding') return undefined;
+  const want = (object as { roleRef?: { kind?: string; name?: string } }).roleRef;
+  const have = (live as { roleRef?: { kind?: string; name?: string } }).roleRef;
+  return want && have && (want.kind !== have.kind || want.name !== have.name) ? `roleRef ${have.kind} ${have.name} -> ${want.kind} ${want.name} (the server does not change it in place)` : undefined;
+}
+
+/**
+ * Whose object an adoption takes over, if it may: the adopted helm release's, one its hooks made, or one an
+ * interrupted adoption already labelled ours that still carries helm's annotation or another writer's fields.
+ */
+function adoptable(object: KubeObject, live: LiveObject, owner: Owner, adopting: Adopting | undefined): string | undefined {
+  if (!adopting) return undefined;
+  const key = objectKey(object);
+  const annotations = live.metadata.annotations ?? {};
+  if (owner.by === 'us' && (annotations[HELM_RELEASE_ANNOTATIONS[0]] === adopting.release || (adopting.hookMade.includes(key) && (live.metadata.managedFields ?? []).some(isOtherOwner)))) {
+    return `helm release ${adopting.release} (an earlier adoption was interrupted)`;
+  }
+  if (owner.by === 'helm' && owner.release === adopting.release && owner.namespace === adopting.namespace) return `helm release ${owner.release}`;
+  if (owner.by === 'other' && adopting.hookMade.includes(key)) return `the chart's hooks (${owner.managers.join(', ') || 'no manager'})`;
+  return undefined;
+}
+
+export function planObject(object: KubeObject, live: LiveObject | undefined, state: Pick<ClusterState, 'release' | 'namespace'> & { adopting?: Adopting | undefined }, force: boolean): ObjectAction {
   if (!live) return { action: 'create', object };
   const owner = ownerOf(live, state.release, state.namespace);
   const uid = live.metadata.uid ?? '';
   const resourceVersion = live.metadata.resourceVersion ?? '';
+  const takeover = adoptable(object, live, owner, state.adopting);
+  const replace = roleRefChange(object, live);
+  if (replace && (owner.by === 'us' || takeover || (owner.by === 'other' && force))) return { action: 'replace', object, uid, resourceVersion, reason: replace };
+  if (takeover) return { action: 'update', object, changes: fieldChanges(object, live, FIELD_MANAGER), uid, resourceVersion, force: true, takeover };
   if (owner.by === 'dynamoctl' || owner.by === 'helm') {
     const who = `${owner.by === 'helm' ? 'helm release' : 'dynamoctl release'} ${owner.release} in ${owner.namespace}`;
     if (owner.by === 'dynamoctl' && !object.metadata.namespace && identicalButOwner(object, live)) return { action: 'shared', object, owner: who };
@@ -126,9 +156,11 @@ function helmActions(state: ClusterState, o: PlanOptions): HelmAction[] {
     if (!values[key].enabled) return undefined;
     const elsewhere = state.operatorsElsewhere[key];
     if (!found?.state && elsewhere) return { ...base, action: 'reuse', reason: `its operator already runs in ${elsewhere.namespace}` };
+    const handed = o.adopting?.handovers[key];
+    const handover = handed?.length ? { handover: { from: o.adopting!.release, objects: handed } } : {};
     return found?.state
-      ? { ...base, action: 'upgrade', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, takingOver: [], revision: found.state.revision }
-      : { ...base, action: 'install', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, takingOver: [] };
+      ? { ...base, action: 'upgrade', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, takingOver: [], revision: found.state.revision, ...handover }
+      : { ...base, action: 'install', source: values.dynamoctl.charts[key], values: subchartValues(values, key), takeOwnership: false, takingOver: [], ...handover };
   };
   actions.push(...[...BASE_KEYS, ...ADDON_KEYS].map(chart).filter((a) => a !== undefined));
   // what the record installed and the values no longer enable: removed, after the operator stops using it
@@ -160,8 +192,9 @@ export function planInstall(state: ClusterState, o: PlanOptions): Plan {
     platformVersion: o.platformVersion,
     upgrade: state.record !== undefined,
     createNamespace: !state.namespaceExists,
-    objects: [...state.desired.map((object) => planObject(object, state.live.get(objectKey(object)), state, o.forceConflicts)), ...prunes(state)],
+    objects: [...state.desired.map((object) => planObject(object, state.live.get(objectKey(object)), { ...state, adopting: o.adopting }, o.forceConflicts)), ...prunes(state), ...(o.adopting?.removals ?? [])],
     helm: helmActions(state, o),
     rollout: { kind: 'Deployment', name: o.operatorDeployment, namespace: state.namespace },
+    ...(o.adopting ? { adopting: o.adopting } : {}),
   };
 }

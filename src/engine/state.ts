@@ -42,12 +42,16 @@ export interface ClusterState {
 
 export type ObjectAction =
   | { action: 'create'; object: KubeObject }
-  | { action: 'update'; object: KubeObject; changes: FieldChange[]; uid: string; resourceVersion: string; force: boolean }
+  /** `takeover`: whose object it was (adoption): applied with force, then every other owner's fields and helm's annotations dropped. */
+  | { action: 'update'; object: KubeObject; changes: FieldChange[]; uid: string; resourceVersion: string; force: boolean; takeover?: string }
+  /** A field the server will not change in place (a binding's roleRef): deleted (uid precondition), then created. */
+  | { action: 'replace'; object: KubeObject; uid: string; resourceVersion: string; reason: string }
   | { action: 'unchanged'; object: KubeObject; uid: string; resourceVersion: string }
   /** Another dynamoctl release already has it, identical: used, not written, not owned. */
   | { action: 'shared'; object: KubeObject; owner: string }
   | { action: 'conflict'; object: KubeObject; reason: string }
-  | { action: 'prune'; id: ObjectIdentity; uid: string; resourceVersion: string };
+  /** `reason`: why an object that is not ours goes (adoption: what the chart's hooks left). */
+  | { action: 'prune'; id: ObjectIdentity; uid: string; resourceVersion: string; reason?: string };
 
 export interface ChartRef {
   component: ChartKey;
@@ -57,9 +61,15 @@ export interface ChartRef {
   version: string;
 }
 
+/** Objects another helm release holds that this release takes over: their release annotations are pointed at it first, and helm adopts them. */
+export interface Handover {
+  from: string;
+  objects: ObjectIdentity[];
+}
+
 export type HelmAction =
-  | (ChartRef & { action: 'install'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; takingOver: string[] })
-  | (ChartRef & { action: 'upgrade'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; takingOver: string[]; revision: number })
+  | (ChartRef & { action: 'install'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; takingOver: string[]; handover?: Handover })
+  | (ChartRef & { action: 'upgrade'; source: ChartSource; values: Record<string, unknown>; takeOwnership: boolean; takingOver: string[]; revision: number; handover?: Handover })
   | (ChartRef & { action: 'reuse'; reason: string })
   | (ChartRef & { action: 'remove'; revision: number });
 
@@ -77,6 +87,22 @@ export interface Plan {
   helm: HelmAction[];
   /** The operator Deployment to wait for. */
   rollout: { kind: 'Deployment'; name: string; namespace: string };
+  /** Taking over a helm release of the upstream chart (dynamoctl adopt). */
+  adopting?: Adopting | undefined;
+}
+
+/**
+ * What an adoption lets the planner take: the objects of helm release `release` in `namespace` and the
+ * objects the chart's hooks made (`hookMade`, by objectKey), which carry no release annotation.
+ */
+export interface Adopting {
+  release: string;
+  namespace: string;
+  hookMade: string[];
+  /** Objects of that release dynamoctl does not render, and what its hooks left: removed. */
+  removals: Extract<ObjectAction, { action: 'prune' }>[];
+  /** The subcharts' objects, by component: handed to the release dynamoctl installs for it. */
+  handovers: Partial<Record<ChartKey, ObjectIdentity[]>>;
 }
 
 export const conflicts = (plan: Plan): Extract<ObjectAction, { action: 'conflict' }>[] => plan.objects.filter((a): a is Extract<ObjectAction, { action: 'conflict' }> => a.action === 'conflict');

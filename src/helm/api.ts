@@ -5,6 +5,7 @@
  */
 import type { ChartSource } from '../config/values-schema.ts';
 import type { HelmOptions } from './helm.ts';
+import { releaseContents, type ReleaseContents } from './release-contents.ts';
 import { recoverPendingRelease, releaseStatus, uninstallRelease, upgradeInstall, type ReleaseState } from './install.ts';
 
 export interface HelmInstallSpec {
@@ -23,6 +24,8 @@ export interface HelmApi {
   upgradeInstall(spec: HelmInstallSpec, signal?: AbortSignal): Promise<void>;
   /** false: there was no such release. */
   uninstall(release: string, namespace: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean>;
+  /** The user's values, manifest and hooks of a release (adopt). */
+  contents(release: string, namespace: string): Promise<ReleaseContents>;
 }
 
 export function helmApi(opts: HelmOptions): HelmApi {
@@ -32,5 +35,6 @@ export function helmApi(opts: HelmOptions): HelmApi {
     recover: (release, namespace, timeoutSeconds, signal) => recoverPendingRelease(release, namespace, timeoutSeconds, withSignal(signal)),
     upgradeInstall: async (spec, signal) => void (await upgradeInstall(spec, withSignal(signal))),
     uninstall: (release, namespace, timeoutSeconds, signal) => uninstallRelease(release, namespace, timeoutSeconds, withSignal(signal)),
+    contents: (release, namespace) => releaseContents(release, namespace, opts),
   };
 }

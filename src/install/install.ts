@@ -10,7 +10,8 @@
  */
 import { acquireLockWaiting } from '../apply/lock.ts';
 import { applyObject, USER_FIELD_MANAGER } from '../apply/apply.ts';
-import { identity, writeRecord, type InstallRecord } from '../apply/record.ts';
+import { identity, readRecord, writeRecord, type AdoptedFrom, type InstallRecord } from '../apply/record.ts';
+import { withPins } from '../adopt/umbrella.ts';
 import { createCheckContext } from '../checks/context.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS, preflightChecks } from '../checks/preflight.ts';
 import { checkExitCode, runChecks } from '../checks/runner.ts';
@@ -26,7 +27,7 @@ import { discover } from '../engine/discover.ts';
 import { step, type Emit } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { planInstall, versionVerdict } from '../engine/plan.ts';
-import { conflicts, type Plan } from '../engine/state.ts';
+import { conflicts, type Adopting, type ClusterState, type Plan } from '../engine/state.ts';
 import { ConflictError, InterruptedError, ReportedError, UserError } from '../errors.ts';
 import { helmApi as realHelm, type HelmApi } from '../helm/api.ts';
 import { liveCrdOwnerError } from '../helm/crd-owners.ts';
@@ -69,6 +70,14 @@ export interface InstallOptions {
   helmApi?: HelmApi;
   /** Run the preflight checks (unit tests without a cluster turn them off). */
   checks?: boolean;
+  /** Taking over a helm release of the upstream chart (dynamoctl adopt). */
+  adopt?: {
+    from: AdoptedFrom;
+    /** What the planner may take, given what discovery found. */
+    adopting: (state: ClusterState) => Adopting;
+    /** After the last change, before the record says installed: the umbrella's storage goes. */
+    finish: (kube: ClusterApi) => Promise<void>;
+  };
 }
 
 export interface InstallSummary {
@@ -80,8 +89,8 @@ export interface InstallSummary {
   record?: InstallRecord;
 }
 
-async function preflight(o: InstallOptions, objects: KubeObject[]): Promise<void> {
-  const ctx = createCheckContext({ values: o.values, objects, target: o.target, helm: o.helm, userSecrets: o.userSecrets ?? [] });
+async function preflight(o: InstallOptions, values: Values, objects: KubeObject[]): Promise<void> {
+  const ctx = createCheckContext({ values, objects, target: o.target, helm: o.helm, userSecrets: o.userSecrets ?? [] });
   const results = await step(o.emit, 'Checking the cluster', () => runChecks(preflightChecks, ctx));
   const skipped = new Set(o.skipChecks.map((s) => s.id));
   const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));
@@ -95,9 +104,18 @@ async function preflight(o: InstallOptions, objects: KubeObject[]): Promise<void
 }
 
 /** Objects in the way stop the install before anything changes; the error names whose they are. */
-function refuseConflicts(plan: Plan): void {
+function refuseConflicts(plan: Plan, state: ClusterState): void {
   const found = conflicts(plan);
   if (!found.length) return;
+  // the upstream chart's operator objects name the operator chart in helm.sh/chart
+  const umbrella = found.map((c) => state.live.get(objectKey(c.object))).find((l) => l?.metadata.labels?.['helm.sh/chart']?.startsWith('dynamo-operator-') && l.metadata.annotations?.['meta.helm.sh/release-name']);
+  if (umbrella) {
+    const name = umbrella.metadata.annotations!['meta.helm.sh/release-name']!;
+    const ns = umbrella.metadata.annotations!['meta.helm.sh/release-namespace'] ?? plan.namespace;
+    throw new UserError(`the Dynamo platform in ${ns} was installed with helm (release ${name}); install does not take over a helm release; nothing was changed`, {
+      hint: `take it over with: dynamoctl adopt --release ${name} -n ${ns} (or keep it with helm and install elsewhere)`,
+    });
+  }
   const names = (list: typeof found): string => `${list.slice(0, 4).map((c) => `${c.object.kind} ${c.object.metadata.name}`).join(', ')}${list.length > 4 ? `, and ${list.length - 4} more` : ''}`;
   const byRelease = new Map<string, typeof found>();
   for (const c of found) {
@@ -116,8 +134,8 @@ function refuseConflicts(plan: Plan): void {
 }
 
 export async function installPlatform(o: InstallOptions): Promise<InstallSummary> {
-  const { values, emit } = o;
-  const { release, namespace } = values.dynamoctl;
+  const { emit } = o;
+  const { release, namespace } = o.values.dynamoctl;
   const version = o.platformVersion ?? DYNAMO_PLATFORM_VERSION;
   const kube = o.kube ?? Kube.load(o.target);
   const helm = o.helmApi ?? realHelm(o.helm);
@@ -129,11 +147,14 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       );
   const forgetLock = lock ? onInterrupt(() => lock.release()) : () => {};
   try {
+    const prior = await readRecord(kube, release, namespace);
+    // what an adoption pinned (the images and labels the running pods have) holds under the user's values
+    const values = withPins(o.values, o.overrides, prior?.adoptedFrom?.pinned ?? o.adopt?.from.pinned);
     const render = (facts: { apiVersions: string[]; material?: Parameters<typeof renderManifests>[2] }): KubeObject[] => renderManifests(values, { apiVersions: facts.apiVersions }, facts.material, version);
     // discovery only reads, so it runs while the checks do; a failed check is reported before anything it found
-    const reading = discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render });
+    const reading = discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render, ...(prior ? { record: prior } : {}) });
     reading.catch(() => undefined);
-    if (o.checks !== false) await preflight(o, render({ apiVersions: await apiGroupVersions(kube) }));
+    if (o.checks !== false) await preflight(o, values, render({ apiVersions: await apiGroupVersions(kube) }));
     const state = await step(emit, 'Reading the cluster', () => reading);
     for (const note of state.notes) emit({ type: 'info', message: note });
     const verdict = versionVerdict(state.record, version);
@@ -146,11 +167,18 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
     if (state.crdOwners.live && state.scope === 'cluster' && !state.helm['dynamo-crds']?.state && !state.crds.every((c) => c.present && c.established)) {
       throw liveCrdOwnerError(state.crdOwners.live, state.crds.filter((c) => !c.present).map((c) => c.name));
     }
-    const plan = planInstall(state, { values, platformVersion: version, forceConflicts: o.forceConflicts === true, crdsNamespace: CRDS_NAMESPACE, operatorDeployment: managerDeploymentName(renderContext(values, version)) });
+    const plan = planInstall(state, {
+      values,
+      platformVersion: version,
+      forceConflicts: o.forceConflicts === true,
+      crdsNamespace: CRDS_NAMESPACE,
+      operatorDeployment: managerDeploymentName(renderContext(values, version)),
+      adopting: o.adopt?.adopting(state),
+    });
     const view = planView(plan);
     emit({ type: 'plan', plan: view });
     for (const s of o.userSecrets ?? []) emit({ type: 'info', message: `  + apply Secret ${s.metadata.namespace}/${s.metadata.name} (yours: not owned by the install, kept on uninstall)` });
-    refuseConflicts(plan);
+    refuseConflicts(plan, state);
     const summary: InstallSummary = { release, namespace, scope: plan.scope, upgrade: plan.upgrade, plan: view };
     if (o.dryRun) return summary;
     if (!(await o.confirm(view, kube.context))) throw new InterruptedError('declined; nothing was changed');
@@ -176,6 +204,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       shared,
       createdNamespace: plan.createNamespace || (state.record?.createdNamespace ?? false),
       skippedChecks: o.skipChecks,
+      ...(o.adopt || prior?.adoptedFrom ? { adoptedFrom: o.adopt?.from ?? prior!.adoptedFrom! } : {}),
     };
     const signal = lock?.signal ?? new AbortController().signal;
     const charts = await execute(plan, {
@@ -193,6 +222,7 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       },
     });
     signal.throwIfAborted();
+    if (o.adopt) await step(emit, `Removing helm's record of release ${o.adopt.from.release}`, () => o.adopt!.finish(kube));
     const done: InstallRecord = { ...record, phase: 'installed', finishedAt: new Date().toISOString(), helmReleases: charts, inventory: written };
     await writeRecord(kube, done, labels);
     return { ...summary, record: done };

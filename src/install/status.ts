@@ -9,6 +9,7 @@ import { inspect } from '../apply/wait.ts';
 import type { ClusterApi } from '../cluster/client.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS } from '../checks/preflight.ts';
 import { resolveValues } from '../config/resolve.ts';
+import { UMBRELLA_CHART, withPins } from '../adopt/umbrella.ts';
 import { discover } from '../engine/discover.ts';
 import { planInstall } from '../engine/plan.ts';
 import { UserError } from '../errors.ts';
@@ -42,7 +43,11 @@ export interface PlatformStatus {
 
 const name = (o: { kind: string; metadata: { name: string; namespace?: string } }): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
-async function noSuchInstall(kube: ClusterApi, release: string, namespace: string): Promise<UserError> {
+async function noSuchInstall(kube: ClusterApi, helm: HelmApi, release: string, namespace: string): Promise<UserError> {
+  const umbrella = await helm.status(release, namespace).catch(() => undefined);
+  if (umbrella?.chart === UMBRELLA_CHART) {
+    return new UserError(`release ${release} in ${namespace} is a helm release (${umbrella.chart} ${umbrella.version}), not a dynamoctl install`, { hint: `take it over with dynamoctl adopt --release ${release} -n ${namespace}` });
+  }
   const others = await kube.list<{ metadata: { name: string; namespace: string } }>('/api/v1/secrets', { fieldSelector: `type=${RECORD_TYPE}`, metadataOnly: true }).catch(() => []);
   const found = others.map((s) => `${s.metadata.name.replace(/^dynamoctl-install-/, '')} in ${s.metadata.namespace}`);
   return new UserError(`no dynamoctl install of release ${release} in namespace ${namespace}`, { hint: found.length ? `installs found: ${found.join(', ')} (use --release and -n)` : 'install with dynamoctl install' });
@@ -50,9 +55,10 @@ async function noSuchInstall(kube: ClusterApi, release: string, namespace: strin
 
 export async function platformStatus(kube: ClusterApi, helm: HelmApi, opts: { release: string; namespace: string; defaults: Record<string, unknown> }): Promise<PlatformStatus> {
   const record = await readRecord(kube, opts.release, opts.namespace);
-  if (!record) throw await noSuchInstall(kube, opts.release, opts.namespace);
+  if (!record) throw await noSuchInstall(kube, helm, opts.release, opts.namespace);
   // re-render what the record says was installed: the user's overrides over this dynamoctl's defaults
-  const values = resolveValues({ defaults: opts.defaults, files: [{ source: 'install record', values: record.overrides }], sets: [], flags: { release: record.release, namespace: record.namespace } });
+  const recorded = resolveValues({ defaults: opts.defaults, files: [{ source: 'install record', values: record.overrides }], sets: [], flags: { release: record.release, namespace: record.namespace } });
+  const values = withPins(recorded, record.overrides, record.adoptedFrom?.pinned);
   const ctx = renderContext(values, record.platformVersion);
   const render = (facts: { apiVersions: string[]; material: Parameters<typeof renderManifests>[2] }): KubeObject[] => renderManifests(values, { apiVersions: facts.apiVersions }, facts.material, record.platformVersion);
   const [state, operator] = await Promise.all([
@@ -83,7 +89,10 @@ export async function platformStatus(kube: ClusterApi, helm: HelmApi, opts: { re
   };
 
   const advice: string[] = [];
-  if (record.phase !== 'installed') advice.push('the last install did not finish (interrupted or failed): run dynamoctl install again with the same values to complete it');
+  const adopting = record.adoptedFrom && record.phase !== 'installed' ? record.adoptedFrom : undefined;
+  if (adopting) {
+    advice.push(`the adoption of helm release ${adopting.release} (${adopting.chart} ${adopting.version}) did not finish: some objects may still be helm's; run dynamoctl adopt --release ${adopting.release} -n ${adopting.namespace} again to complete it`);
+  } else if (record.phase !== 'installed') advice.push('the last install did not finish (interrupted or failed): run dynamoctl install again with the same values to complete it');
   if (drift.missing.length || drift.changed.length) advice.push('objects were removed or changed outside dynamoctl: run dynamoctl install again to restore them (--force-conflicts takes back fields another manager changed)');
   if (record.platformVersion !== DYNAMO_PLATFORM_VERSION) advice.push(`installed by Dynamo platform ${record.platformVersion}; this dynamoctl installs ${DYNAMO_PLATFORM_VERSION}`);
   const healthy = record.phase === 'installed' && components.every((c) => c.healthy) && !drift.missing.length && !drift.changed.length;

@@ -38,7 +38,7 @@ export function objectKey(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
   return `${o.kind}:${o.metadata.namespace ?? ''}:${o.metadata.name}`;
 }
 
-/** Kind → (API group, plural resource, namespaced), for every kind dynamoctl creates. */
+/** Kind → (API group, plural resource, namespaced), for every kind dynamoctl creates or adopt hands over. */
 export const KIND_RESOURCES: Record<string, [group: string, resource: string, namespaced?: boolean]> = {
   Namespace: ['', 'namespaces'],
   ServiceAccount: ['', 'serviceaccounts', true],
@@ -47,6 +47,9 @@ export const KIND_RESOURCES: Record<string, [group: string, resource: string, na
   Service: ['', 'services', true],
   Deployment: ['apps', 'deployments', true],
   StatefulSet: ['apps', 'statefulsets', true],
+  Job: ['batch', 'jobs', true],
+  NetworkPolicy: ['networking.k8s.io', 'networkpolicies', true],
+  Ingress: ['networking.k8s.io', 'ingresses', true],
   PodDisruptionBudget: ['policy', 'poddisruptionbudgets', true],
   Role: ['rbac.authorization.k8s.io', 'roles', true],
   RoleBinding: ['rbac.authorization.k8s.io', 'rolebindings', true],

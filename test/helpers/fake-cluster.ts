@@ -280,6 +280,14 @@ export class FakeCluster implements ClusterApi {
       const next = mergePatch(this.existing(at, method, path), body) as Tree;
       return this.write(at, old!, next, this.updated(old!, next, query.fieldManager ?? 'unknown'));
     }
+    if (method === 'PATCH' && opts.contentType === 'application/json-patch+json') {
+      const current = this.existing(at, method, path);
+      const ops = (typeof opts.body === 'string' ? JSON.parse(opts.body) : opts.body) as { op: string; path: string; value?: unknown }[];
+      const next = jsonPatch(current, ops, (why) => this.fail(422, method, path, why));
+      // a patch that writes managedFields replaces them as given (the real server's rule); its own changes are recorded on top
+      const given = ops.some((o) => o.path === '/metadata/managedFields') ? { ...current, metadata: { ...meta(current), managedFields: meta(next).managedFields } } : current;
+      return this.write(at, old!, next, this.updated(given, next, query.fieldManager ?? 'unknown'));
+    }
     if (method !== 'PATCH' || opts.contentType !== 'application/apply-patch+yaml') throw this.fail(415, method, path, `unsupported ${method} of content type ${opts.contentType}`);
     const manager = query.fieldManager;
     if (!manager) throw this.fail(400, method, path, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
@@ -374,6 +382,34 @@ export class FakeCluster implements ClusterApi {
     }
     return next;
   }
+}
+
+/** RFC 6902 (test, add, replace, remove; object members and array indices), as the API server applies it. */
+function jsonPatch(doc: Tree, ops: { op: string; path: string; value?: unknown }[], fail: (why: string) => Error): Tree {
+  const out = structuredClone(doc);
+  for (const o of ops) {
+    const keys = o.path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    let parent: unknown = out;
+    for (const k of keys) parent = (parent as Record<string, unknown> | undefined)?.[k];
+    if (!parent || typeof parent !== 'object') throw fail(`the server rejected our request due to an error in our request: missing path ${o.path}`);
+    const node = parent as Record<string, unknown>;
+    if (o.op === 'test') {
+      if (!same(node[last], o.value)) throw fail(`the server rejected our request due to an error in our request: testing value ${o.path} failed`);
+    } else if (o.op === 'remove') {
+      if (!(last in node)) throw fail(`the server rejected our request due to an error in our request: missing path ${o.path}`);
+      if (Array.isArray(node)) node.splice(Number(last), 1);
+      else delete node[last];
+    } else if (o.op === 'add' || o.op === 'replace') {
+      if (o.op === 'replace' && !(last in node)) throw fail(`the server rejected our request due to an error in our request: missing path ${o.path}`);
+      if (Array.isArray(node) && o.op === 'add') node.splice(last === '-' ? node.length : Number(last), 0, structuredClone(o.value));
+      else node[last] = structuredClone(o.value);
+    } else throw fail(`unsupported JSON patch operation ${o.op}`);
+  }
+  // Go's omitempty: an emptied labels or annotations map is not stored
+  const m = out.metadata as Record<string, unknown>;
+  for (const k of ['labels', 'annotations']) if (isMap(m[k]) && !Object.keys(m[k]).length) delete m[k];
+  return out;
 }
 
 /** Go's omitempty: an empty list is not stored. */

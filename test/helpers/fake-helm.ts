@@ -4,11 +4,12 @@
  * execa kills it), or fail on demand; a log of every call.
  */
 import type { HelmApi, HelmInstallSpec } from '../../src/helm/api.ts';
+import type { ReleaseContents } from '../../src/helm/release-contents.ts';
 import type { ReleaseState } from '../../src/helm/install.ts';
 import { HelmError } from '../../src/errors.ts';
 
 export interface HelmCall {
-  op: 'status' | 'recover' | 'upgradeInstall' | 'uninstall';
+  op: 'status' | 'recover' | 'upgradeInstall' | 'uninstall' | 'contents';
   release: string;
   namespace: string;
   spec?: HelmInstallSpec;
@@ -33,6 +34,8 @@ const key = (release: string, namespace: string): string => `${namespace}/${rele
 
 export class FakeHelm implements HelmApi {
   readonly releases = new Map<string, ReleaseState>();
+  /** What `contents` answers, by namespace/release (a release another helm client installed). */
+  readonly stored = new Map<string, ReleaseContents>();
   readonly calls: HelmCall[] = [];
   readonly opts: FakeHelmOptions;
 
@@ -88,6 +91,13 @@ export class FakeHelm implements HelmApi {
     const before = this.releases.get(key(spec.release, spec.namespace));
     this.releases.set(key(spec.release, spec.namespace), { status: 'deployed', revision: (before?.revision ?? 0) + 1, chart: spec.source.name, version: spec.source.version });
     this.opts.onInstall?.(spec);
+  }
+
+  async contents(release: string, namespace: string): Promise<ReleaseContents> {
+    this.calls.push({ op: 'contents', release, namespace, startedAt: performance.now() });
+    const found = this.stored.get(key(release, namespace));
+    if (!found) throw new HelmError(`helm could not read the values of release ${release} in namespace ${namespace}: release: not found`, { argv: ['get', 'values'], stderr: 'Error: release: not found' });
+    return structuredClone(found);
   }
 
   async uninstall(release: string, namespace: string, _timeoutSeconds: number, signal?: AbortSignal): Promise<boolean> {

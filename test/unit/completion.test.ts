@@ -29,7 +29,7 @@ function completeWith(shell: 'bash' | 'zsh', script: string, words: string[]): s
 }
 
 const cases: [string[], string[]][] = [
-  [['dynamoctl', ''], ['bundle', 'check', 'completion', 'help', 'install', 'render', 'status', 'uninstall', 'values', 'version', 'wizard']],
+  [['dynamoctl', ''], ['adopt', 'bundle', 'check', 'completion', 'help', 'install', 'render', 'status', 'uninstall', 'values', 'version', 'wizard']],
   [['dynamoctl', 've'], ['version']],
   [['dynamoctl', 'completion', ''], ['bash', 'fish', 'zsh']],
   [['dynamoctl', '--context', 'prod', 'completion', 'z'], ['zsh']],
