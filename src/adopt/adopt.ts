@@ -14,11 +14,11 @@
  */
 import { forgetHelmRelease } from '../apply/helm-storage.ts';
 import { readRecord, type AdoptedFrom } from '../apply/record.ts';
-import { Kube, type KubeTarget } from '../cluster/client.ts';
+import { Kube, type ClusterApi, type KubeTarget } from '../cluster/client.ts';
 import { COMPONENTS } from '../components/table.ts';
 import { mapLimit } from '../concurrency.ts';
 import { resolveValues, userOverrides, type ValuesInput } from '../config/resolve.ts';
-import type { SubchartKey } from '../config/values-schema.ts';
+import type { SubchartKey, Values } from '../config/values-schema.ts';
 import { step } from '../engine/events.ts';
 import type { LiveObject } from '../engine/state.ts';
 import { UserError } from '../errors.ts';
@@ -27,7 +27,10 @@ import type { HelmOptions } from '../helm/helm.ts';
 import { installPlatform, type InstallOptions, type InstallSummary } from '../install/install.ts';
 import { objectPath } from '../render/k8s-types.ts';
 import { planAdopting, type LiveReleaseObject } from './plan.ts';
-import { checkUmbrella, pinnedValues, releaseObjects, type ReleaseObject } from './umbrella.ts';
+import { restartsOf } from './restarts.ts';
+import { checkUmbrella, pinnedValues, releaseObjects, withPins, type ReleaseObject } from './umbrella.ts';
+import { subchartValues } from '../components/values.ts';
+import { subchartRelease } from '../render/names.ts';
 
 export interface AdoptOptions extends Pick<InstallOptions, 'emit' | 'confirm' | 'dryRun' | 'kube' | 'helmApi' | 'skipChecks' | 'reportChecks'> {
   /** The helm release and its namespace. */
@@ -41,9 +44,44 @@ export interface AdoptOptions extends Pick<InstallOptions, 'emit' | 'confirm' | 
 
 export interface AdoptSummary extends InstallSummary {
   from: AdoptedFrom;
+  /** Workloads whose pods the handover restarts (the chart renders them differently from what runs). */
+  restarts: string[];
+}
+
+/**
+ * helm's own render of each handed-over release against the live cluster, compared with what runs. A pod
+ * template can differ although the values are the same: Bitnami etcd hashes a JWT key it generated anew
+ * on the first install, so its first upgrade restarts etcd once (bitnami/charts#9417).
+ */
+async function predictRestarts(helm: HelmApi, values: Values, keys: readonly SubchartKey[], live: readonly (LiveReleaseObject & { object: LiveObject })[], release: string, namespace: string): Promise<string[]> {
+  const running = new Map(live.map((x) => [`${x.kind}/${x.name}`, x.object]));
+  const found = await Promise.all(
+    keys.map(async (key) => {
+      const spec = { release: subchartRelease(release, key), namespace, source: values.dynamoctl.charts[key], values: subchartValues(values, key), timeoutSeconds: 60, takeOwnership: true };
+      const manifest = await helm.preview(spec);
+      if (manifest === undefined) return [`${COMPONENTS[key].title}: this helm (before 3.17) cannot preview the handover; its pods may restart`];
+      return restartsOf(manifest, running).map((w) => `${COMPONENTS[key].title}: ${w}`);
+    }),
+  );
+  return found.flat();
 }
 
 const pathOf = (o: ReleaseObject): string => objectPath({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } });
+
+/**
+ * The chart names its cert-gen and ca-inject hook Jobs by revision (`…-cert-gen-3`) and never deletes the
+ * earlier ones: helm's hooks list only the current revision's, so the others are found by name and label.
+ */
+async function earlierHookJobs(kube: ClusterApi, objects: readonly (ReleaseObject & { hook: boolean })[], revision: number, namespace: string, release: string): Promise<(ReleaseObject & { hook: boolean })[]> {
+  const bases = objects.filter((x) => x.hook && x.kind === 'Job' && x.name.endsWith(`-${revision}`)).map((x) => x.name.slice(0, -`-${revision}`.length));
+  if (!bases.length || revision < 2) return [];
+  const jobs = await kube.list<{ metadata: { name: string } }>(`/apis/batch/v1/namespaces/${namespace}/jobs`, { labelSelector: `app.kubernetes.io/instance=${release}`, metadataOnly: true });
+  const listed = new Set(objects.map((x) => `${x.kind}/${x.name}`));
+  return jobs
+    .map((j) => j.metadata.name)
+    .filter((name) => !listed.has(`Job/${name}`) && bases.some((b) => name.startsWith(`${b}-`) && /^\d+$/.test(name.slice(b.length + 1))))
+    .map((name) => ({ apiVersion: 'batch/v1', kind: 'Job', name, namespace, hook: true }));
+}
 
 export async function adoptRelease(o: AdoptOptions): Promise<AdoptSummary> {
   const kube = o.kube ?? Kube.load(o.target);
@@ -57,7 +95,7 @@ export async function adoptRelease(o: AdoptOptions): Promise<AdoptSummary> {
     if (record?.adoptedFrom) {
       const input: ValuesInput = { ...o.input, files: [{ source: 'install record', values: record.overrides }, ...o.input.files], flags };
       const summary = await installPlatform({ ...common, values: resolveValues(input), overrides: userOverrides(input) });
-      return { ...summary, from: record.adoptedFrom };
+      return { ...summary, from: record.adoptedFrom, restarts: [] };
     }
     throw new UserError(`no helm release ${o.release} in namespace ${o.namespace}`, { hint: 'helm list -A shows the releases: pass the name with --release and its namespace with -n' });
   }
@@ -83,7 +121,7 @@ export async function adoptRelease(o: AdoptOptions): Promise<AdoptSummary> {
   }
 
   const live = (
-    await mapLimit(objects, 8, async (x): Promise<(LiveReleaseObject & { object: LiveObject }) | undefined> => {
+    await mapLimit([...objects, ...(await earlierHookJobs(kube, objects, found.revision, o.namespace, o.release))], 8, async (x): Promise<(LiveReleaseObject & { object: LiveObject }) | undefined> => {
       const object = await kube.getOptional<LiveObject>(pathOf(x));
       return object ? { ...x, uid: object.metadata.uid ?? '', resourceVersion: object.metadata.resourceVersion ?? '', object } : undefined;
     })
@@ -99,15 +137,18 @@ export async function adoptRelease(o: AdoptOptions): Promise<AdoptSummary> {
     version: found.version,
     pinned: pinnedValues({ umbrella: o.release, rbacProxyImage: proxy?.image, subcharts: subcharts as SubchartKey[] }),
   };
+  const overrides = userOverrides(input);
+  const restarts = subcharts.length ? await step(o.emit, `Rendering the ${subcharts.map((k) => COMPONENTS[k].title).join(' and ')} handover with helm`, () => predictRestarts(helm, withPins(values, overrides, from.pinned), subcharts, live, o.release, o.namespace)) : [];
+  for (const r of restarts) o.emit({ type: 'warning', message: `the handover restarts pods: ${r}; volumes and data are kept` });
   const summary = await installPlatform({
     ...common,
     values,
-    overrides: userOverrides(input),
+    overrides,
     adopt: {
       from,
       adopting: (state) => planAdopting({ release: o.release, namespace: o.namespace, values, live, state }),
       finish: async (k) => void (await forgetHelmRelease(k, o.release, o.namespace)),
     },
   });
-  return { ...summary, from };
+  return { ...summary, from, restarts };
 }

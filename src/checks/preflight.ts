@@ -350,8 +350,8 @@ export const preflightChecks: Check[] = [
     id: 'helm-managed',
     category: 'conflicts',
     severity: 'error',
-    description: 'the release is not one helm manages (dynamoctl never takes over what helm believes it owns)',
-    hint: 'keep managing it with helm, or remove it with helm first (its NATS and etcd data go with it)',
+    description: 'the release is not one helm manages (install never takes over what helm believes it owns; dynamoctl adopt does)',
+    hint: 'take it over with dynamoctl adopt (nothing restarts), or keep managing it with helm',
     requires: CONNECTION,
     async run(ctx) {
       const everywhere = await facts.operators(ctx);
@@ -361,7 +361,7 @@ export const preflightChecks: Check[] = [
       const chartShaped = operators.some((o) => isSelf(ctx.planned, o) && o.installedBy === 'helm-chart');
       if (!chartShaped || !(await releaseStatus(ctx.planned.release, ctx.planned.namespace, ctx.helm).catch(() => undefined))) return pass();
       return fail(`release ${ctx.planned.release} in ${ctx.planned.namespace} was installed with the dynamo-platform Helm chart and is managed by helm`, {
-        hint: `helm uninstall ${ctx.planned.release} -n ${ctx.planned.namespace} first, or keep managing it with helm`,
+        hint: `take it over with: dynamoctl adopt --release ${ctx.planned.release} -n ${ctx.planned.namespace} (nothing restarts), or keep managing it with helm`,
       });
     },
   },

@@ -65,7 +65,8 @@ function natsKeepInstance(instance: string): Tree {
     podTemplate: { merge: labels },
     podDisruptionBudget: matchLabels,
     serviceAccount: { merge: labels },
-    promExporter: { podMonitor: { merge: labels } },
+    // the PodMonitor selects the server pods by their labels too
+    promExporter: { podMonitor: matchLabels },
     natsBox: { deployment: matchLabels, podTemplate: { merge: labels }, contextsSecret: { merge: labels }, contentsSecret: { merge: labels }, serviceAccount: { merge: labels } },
   };
 }

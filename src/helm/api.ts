@@ -5,6 +5,7 @@
  */
 import type { ChartSource } from '../config/values-schema.ts';
 import type { HelmOptions } from './helm.ts';
+import { previewInstall } from './preview.ts';
 import { releaseContents, type ReleaseContents } from './release-contents.ts';
 import { recoverPendingRelease, releaseStatus, uninstallRelease, upgradeInstall, type ReleaseState } from './install.ts';
 
@@ -26,6 +27,8 @@ export interface HelmApi {
   uninstall(release: string, namespace: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean>;
   /** The user's values, manifest and hooks of a release (adopt). */
   contents(release: string, namespace: string): Promise<ReleaseContents>;
+  /** The manifest an install would apply, rendered against the live cluster (undefined: this helm cannot say). */
+  preview(spec: HelmInstallSpec): Promise<string | undefined>;
 }
 
 export function helmApi(opts: HelmOptions): HelmApi {
@@ -36,5 +39,6 @@ export function helmApi(opts: HelmOptions): HelmApi {
     upgradeInstall: async (spec, signal) => void (await upgradeInstall(spec, withSignal(signal))),
     uninstall: (release, namespace, timeoutSeconds, signal) => uninstallRelease(release, namespace, timeoutSeconds, withSignal(signal)),
     contents: (release, namespace) => releaseContents(release, namespace, opts),
+    preview: (spec) => previewInstall(spec, opts),
   };
 }

@@ -100,6 +100,13 @@ export class FakeHelm implements HelmApi {
     return structuredClone(found);
   }
 
+  /** What `preview` answers, by namespace/release (undefined: a helm that cannot preview). */
+  readonly previews = new Map<string, string>();
+
+  async preview(spec: HelmInstallSpec): Promise<string | undefined> {
+    return this.previews.get(key(spec.release, spec.namespace));
+  }
+
   async uninstall(release: string, namespace: string, _timeoutSeconds: number, signal?: AbortSignal): Promise<boolean> {
     const call: HelmCall = { op: 'uninstall', release, namespace, startedAt: performance.now() };
     this.calls.push(call);

@@ -32,7 +32,7 @@ export async function runAdopt(opts: AdoptCommandOptions, global: GlobalOptions)
     },
   });
   if (output === 'json') {
-    process.stdout.write(`${JSON.stringify({ event: 'result', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, from: { chart: summary.from.chart, version: summary.from.version }, plan: summary.plan, record: summary.record })}\n`);
+    process.stdout.write(`${JSON.stringify({ event: 'result', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, from: { chart: summary.from.chart, version: summary.from.version }, restarts: summary.restarts, plan: summary.plan, record: summary.record })}\n`);
     return;
   }
   const lines = opts.dryRun
