@@ -45,7 +45,7 @@ export default tseslint.config(
   },
   {
     // The engine and its recipes emit events; src/ui/ renders them. They never draw or prompt themselves.
-    files: ['src/engine/**', 'src/install/**'],
+    files: ['src/engine/**', 'src/install/**', 'src/adopt/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -15,7 +15,7 @@
 import { forgetHelmRelease } from '../apply/helm-storage.ts';
 import { readRecord, type AdoptedFrom } from '../apply/record.ts';
 import { Kube, type ClusterApi, type KubeTarget } from '../cluster/client.ts';
-import { COMPONENTS } from '../components/table.ts';
+import { COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
 import { mapLimit } from '../concurrency.ts';
 import { resolveValues, userOverrides, type ValuesInput } from '../config/resolve.ts';
 import type { SubchartKey, Values } from '../config/values-schema.ts';
@@ -106,7 +106,7 @@ export async function adoptRelease(o: AdoptOptions): Promise<AdoptSummary> {
 
   const contents = await helm.contents(o.release, o.namespace);
   const objects = [...releaseObjects(contents.manifest, o.namespace).map((x) => ({ ...x, hook: false })), ...releaseObjects(contents.hooks, o.namespace).map((x) => ({ ...x, hook: true }))];
-  const subcharts = [...new Set(objects.flatMap((x) => (x.subchart ? [x.subchart] : [])))];
+  const subcharts = SUBCHART_KEYS.filter((k) => objects.some((x) => x.subchart === k));
   const unsupported = subcharts.filter((k) => !COMPONENTS[k].keepInstance);
   if (unsupported.length) {
     throw new UserError(`helm release ${o.release} also installed ${unsupported.map((k) => COMPONENTS[k].title).join(' and ')}; dynamoctl adopt hands over NATS and etcd only`, {
@@ -135,11 +135,12 @@ export async function adoptRelease(o: AdoptOptions): Promise<AdoptSummary> {
     namespace: o.namespace,
     chart: found.chart,
     version: found.version,
-    pinned: pinnedValues({ umbrella: o.release, rbacProxyImage: proxy?.image, subcharts: subcharts as SubchartKey[] }),
+    pinned: pinnedValues({ umbrella: o.release, rbacProxyImage: proxy?.image, subcharts }),
   };
   const overrides = userOverrides(input);
   const restarts = subcharts.length ? await step(o.emit, `Rendering the ${subcharts.map((k) => COMPONENTS[k].title).join(' and ')} handover with helm`, () => predictRestarts(helm, withPins(values, overrides, from.pinned), subcharts, live, o.release, o.namespace)) : [];
   for (const r of restarts) o.emit({ type: 'warning', message: `the handover restarts pods: ${r}; volumes and data are kept` });
+  if (subcharts.length && !restarts.length) o.emit({ type: 'info', message: `helm renders ${subcharts.map((k) => COMPONENTS[k].title).join(' and ')} as they run: the handover restarts no pod` });
   const summary = await installPlatform({
     ...common,
     values,

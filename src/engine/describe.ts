@@ -33,7 +33,7 @@ export function planView(plan: Plan): PlanView {
     ...(a.action === 'update' && a.takeover ? { note: `taken over from ${a.takeover}` } : a.action === 'prune' && a.reason ? { note: a.reason } : {}),
   }));
   const helm = plan.helm.map((h) => {
-    const handover = (h.action === 'install' || h.action === 'upgrade') && h.handover ? { note: `takes over the ${h.handover.objects.length} objects of helm release ${h.handover.from} (pods keep running)` } : {};
+    const handover = (h.action === 'install' || h.action === 'upgrade') && h.handover ? { note: `takes over the ${h.handover.objects.length} objects of helm release ${h.handover.from}` } : {};
     return { action: h.action, component: h.component, release: h.release, namespace: h.namespace, chart: h.chart, version: h.version, ...(h.action === 'reuse' ? { note: h.reason } : handover) };
   });
   const empty = !plan.createNamespace && objects.every((o) => o.action === 'unchanged' || o.action === 'shared') && helm.every((h) => h.action === 'reuse');
@@ -47,7 +47,8 @@ export function planLines(view: PlanView): string[] {
   const lines: string[] = [];
   for (const o of view.objects) {
     if (o.action === 'unchanged') continue;
-    lines.push(`  ${SIGN[o.action]} ${o.action} ${o.object}${o.note ? `: ${o.note}` : ''}`);
+    const takeover = o.note?.startsWith('taken over from ');
+    lines.push(`  ${SIGN[o.action]} ${takeover ? 'take over' : o.action} ${o.object}${o.note ? `: ${takeover ? o.note.slice('taken over '.length) : o.note}` : ''}`);
     for (const c of o.changes ?? []) lines.push(`      ${c}`);
   }
   const unchanged = view.objects.filter((o) => o.action === 'unchanged').length;

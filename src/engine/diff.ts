@@ -6,6 +6,7 @@
  * only get and list can ask for status.
  */
 import type { KubeObject } from '../render/k8s-types.ts';
+import { samePermissions } from '../render/rbac-rules.ts';
 
 export interface FieldChange {
   /** e.g. spec.template.spec.containers[manager].image */
@@ -102,8 +103,11 @@ function lookup(o: Json, path: string): Json {
 export function fieldChanges(desired: KubeObject, live: Record<string, Json> | undefined, manager: string): FieldChange[] {
   if (!live) return [];
   const want = normalised(desired);
+  // rules that grant the same are the same (the render groups them its own way, the chart another)
+  const { rules: _rules, ...withoutRules } = want;
+  const compared = (desired.kind === 'Role' || desired.kind === 'ClusterRole') && samePermissions(want.rules, live.rules) ? withoutRules : want;
   const out: FieldChange[] = [];
-  compare(want, { ...live, metadata: isMap(live.metadata) ? { labels: live.metadata.labels, annotations: live.metadata.annotations } : {} }, '', out);
+  compare(compared, { ...live, metadata: isMap(live.metadata) ? { labels: live.metadata.labels, annotations: live.metadata.annotations } : {} }, '', out);
   const entries = ((isMap(live.metadata) ? live.metadata.managedFields : undefined) ?? []) as { manager?: string; operation?: string; fieldsV1?: Json }[];
   for (const entry of entries.filter((e) => e.manager === manager && e.operation === 'Apply')) {
     for (const path of ownedPaths(entry.fieldsV1, live)) {

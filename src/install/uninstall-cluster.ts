@@ -101,7 +101,7 @@ export async function waitGone(kube: ClusterApi, paths: readonly string[], timeo
 
 /** Someone else's install of the platform with the upstream Helm chart: recognised, left to helm. */
 export function helmChartRefusal(release: string, namespace: string, crdsRelease: boolean): UserError {
-  const steps = [`helm uninstall ${release} -n ${namespace}`];
+  const steps = [`to manage it with dynamoctl first: dynamoctl adopt --release ${release} -n ${namespace}; to remove it with helm: helm uninstall ${release} -n ${namespace}`];
   if (crdsRelease) steps.push(`then, for the CRDs (only when no other Dynamo operator remains): helm uninstall dynamo-crds -n ${CRDS_NAMESPACE}`);
   return new UserError(`release ${release} in ${namespace} was installed with the dynamo-platform Helm chart, not with dynamoctl`, { hint: steps.join('; ') });
 }

@@ -75,3 +75,28 @@ export const certReaderRules = (secretName: string): V1PolicyRule[] => [{ apiGro
 export const metricsReaderRules: V1PolicyRule[] = [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }];
 
 export const queueReaderRules: V1PolicyRule[] = [rule(['scheduling.run.ai'], ['queues'], ['get', 'list'])];
+
+/**
+ * RBAC rules as what they grant: "group/resource[#resourceName]" (or a non-resource URL) → sorted verbs.
+ * Two rule lists that grant the same are the same to the API server, whatever their order or grouping.
+ */
+export function permissions(rules: unknown): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const r of Array.isArray(rules) ? (rules as Record<string, string[] | undefined>[]) : []) {
+    const targets = r.nonResourceURLs
+      ? r.nonResourceURLs.map((u) => `url:${u}`)
+      : (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => (r.resourceNames?.length ? r.resourceNames.map((n) => `${g || 'core'}/${res}#${n}`) : [`${g || 'core'}/${res}`])));
+    for (const t of targets) {
+      const verbs = out.get(t) ?? new Set<string>();
+      for (const v of r.verbs ?? []) verbs.add(v);
+      out.set(t, verbs);
+    }
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
+}
+
+export const samePermissions = (a: unknown, b: unknown): boolean => {
+  const [pa, pb] = [permissions(a), permissions(b)];
+  return pa.size === pb.size && [...pa].every(([k, v]) => JSON.stringify(pb.get(k)) === JSON.stringify(v));
+};
+

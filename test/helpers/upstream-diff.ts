@@ -7,6 +7,7 @@
 import { parseAllDocuments } from 'yaml';
 import { ABSENT, type Deviation } from '../../src/render/deviations.ts';
 import type { KubeObject } from '../../src/render/k8s-types.ts';
+import { permissions } from '../../src/render/rbac-rules.ts';
 
 export interface Difference {
   /** apiVersion/kind/namespace/name */
@@ -116,22 +117,6 @@ function diffValue(a: unknown, b: unknown, path: string, kind: string): Leaf[] {
     }
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [[path, show(a), show(b)]];
-}
-
-/** RBAC rules as permissions: "group/resource[#resourceName]" (or a non-resource URL) → sorted verbs. */
-function permissions(rules: unknown): Map<string, string[]> {
-  const out = new Map<string, Set<string>>();
-  for (const r of Array.isArray(rules) ? (rules as Record<string, string[] | undefined>[]) : []) {
-    const targets = r.nonResourceURLs
-      ? r.nonResourceURLs.map((u) => `url:${u}`)
-      : (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => (r.resourceNames?.length ? r.resourceNames.map((n) => `${g || 'core'}/${res}#${n}`) : [`${g || 'core'}/${res}`])));
-    for (const t of targets) {
-      const verbs = out.get(t) ?? new Set<string>();
-      for (const v of r.verbs ?? []) verbs.add(v);
-      out.set(t, verbs);
-    }
-  }
-  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }
 
 function diffRules(a: unknown, b: unknown): Leaf[] {

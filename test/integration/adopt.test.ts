@@ -86,10 +86,11 @@ describe('adopting a helm install of dynamo-platform', () => {
     const deploymentVersion = kubectlOk(['get', 'deployment', `${release}-dynamo-operator-controller-manager`, '-n', ns, '-o', 'jsonpath={.metadata.resourceVersion}']);
     const dry = env.dynamoctl(['adopt', '--release', release, '-n', ns, '--dry-run', '-f', env.chartValues()]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stderr).toContain(`Deployment ${ns}/${release}-dynamo-operator-controller-manager: taken over from helm release ${release}`);
+    expect(dry.stderr).toContain(`~ take over Deployment ${ns}/${release}-dynamo-operator-controller-manager: from helm release ${release}`);
     expect(dry.stderr).toContain(`- prune Job ${ns}/${release}-dynamo-operator-webhook-cert-gen-1: left by the chart's hooks`);
     expect(dry.stderr).toMatch(new RegExp(`helm install ${release}-nats -n ${ns} \\(nats 1\\.3\\.2\\): takes over the \\d+ objects of helm release ${release}`));
     expect(dry.stderr).not.toContain('restarts pods');
+    expect(dry.stderr).toContain('helm renders NATS and etcd as they run: the handover restarts no pod');
     expect(recordOf(release, ns)).toBeUndefined();
     expect(kubectlOk(['get', 'deployment', `${release}-dynamo-operator-controller-manager`, '-n', ns, '-o', 'jsonpath={.metadata.resourceVersion}'])).toBe(deploymentVersion);
 

@@ -257,7 +257,7 @@ describe('an interrupted uninstall', () => {
 });
 
 describe('an install made with the upstream Helm chart', () => {
-  it('is recognised and left to helm, with the exact commands', () => {
+  it('is recognised and left to helm, with the exact commands (and adopt)', () => {
     ensureCrds();
     const spec = { release: 'upstream', namespace: uniqueName('upstream'), scope: 'cluster' as const };
     const remove = installOperator(spec, 'helm-chart');
@@ -265,7 +265,7 @@ describe('an install made with the upstream Helm chart', () => {
       const r = dynamoctl(['uninstall', '--release', spec.release, '-n', spec.namespace, '--yes']);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`release upstream in ${spec.namespace} was installed with the dynamo-platform Helm chart, not with dynamoctl`);
-      expect(r.stderr).toContain(`Hint: helm uninstall upstream -n ${spec.namespace}; then, for the CRDs (only when no other Dynamo operator remains): helm uninstall dynamo-crds -n default`);
+      expect(r.stderr).toContain(`Hint: to manage it with dynamoctl first: dynamoctl adopt --release upstream -n ${spec.namespace}; to remove it with helm: helm uninstall upstream -n ${spec.namespace}; then, for the CRDs (only when no other Dynamo operator remains): helm uninstall dynamo-crds -n default`);
       expect(kubectl(['get', 'deployment', '-n', spec.namespace, '-o', 'name']).stdout).toContain('dynamo-operator');
     } finally {
       remove();

@@ -14,6 +14,24 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const managed = (o: Record<string, unknown>, manager: string, operation: string, fieldsV1: unknown): Record<string, unknown> => ({ ...o, metadata: { ...(o.metadata as object), managedFields: [{ manager, operation, fieldsV1 }] } });
 const live = (o: KubeObject, over: Record<string, unknown> = {}): Record<string, unknown> => ({ ...structuredClone(o), ...over, metadata: { ...o.metadata, uid: 'u', resourceVersion: '7', ...(over.metadata as object | undefined) } });
 
+const role = (rules: unknown[]): KubeObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules } as KubeObject);
+
+describe('fieldChanges of RBAC rules: what they grant, not how they are written', () => {
+  const chart = [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'list', 'watch'] }];
+  it('rules granting the same in another order or grouping are no change', () => {
+    const ours = [{ apiGroups: [''], resources: ['secrets'], verbs: ['watch', 'get', 'list'] }, { apiGroups: [''], resources: ['pods'], verbs: ['list', 'get', 'watch'] }];
+    expect(fieldChanges(role(ours), live(role(chart)), 'dynamoctl')).toEqual([]);
+  });
+  it('a verb more is a change', () => {
+    const more = [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'list', 'watch', 'delete'] }];
+    expect(fieldChanges(role(more), live(role(chart)), 'dynamoctl').map((c) => c.path)).toEqual(['rules[0].verbs']);
+  });
+  it('rules dynamoctl applied and still sends are not reported as removed', () => {
+    const applied = managed(live(role(chart)), 'dynamoctl', 'Apply', { 'f:rules': {} });
+    expect(fieldChanges(role([...chart].reverse()), applied, 'dynamoctl')).toEqual([]);
+  });
+});
+
 describe('fieldChanges', () => {
   it.each<{ name: string; desired: KubeObject; live: Record<string, unknown> | undefined; changes: FieldChange[] }>([
     { name: 'no live object', desired: deployment({}), live: undefined, changes: [] },
