@@ -32,7 +32,8 @@ export function planAdopting(o: { release: string; namespace: string; values: Va
       (handovers[x.subchart as SubchartKey] ??= []).push(identityOf(x));
       continue;
     }
-    if (!x.hook && rendered.has(keyOf(x))) continue;
+    // what dynamoctl renders stays, hook or not (a hook of that name would be taken over, never removed)
+    if (rendered.has(keyOf(x))) continue;
     removals.push({
       action: 'prune',
       id: identityOf(x),

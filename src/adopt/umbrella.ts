@@ -7,7 +7,6 @@
 import { parse } from 'yaml';
 import type { ObjectIdentity } from '../apply/record.ts';
 import { COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
-import { getPath } from '../config/tree.ts';
 import type { SubchartKey } from '../config/values-schema.ts';
 import { UserError } from '../errors.ts';
 import { KIND_RESOURCES } from '../render/k8s-types.ts';
@@ -39,8 +38,11 @@ export interface ReleaseObject extends ObjectIdentity {
 export function releaseObjects(text: string, namespace: string): ReleaseObject[] {
   const out: ReleaseObject[] = [];
   for (const chunk of text.split(/^---[ \t]*$/m)) {
-    const o = parse(chunk) as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } | null;
+    const o = parse(chunk) as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> } } | null;
     if (!o?.kind || !o.metadata?.name || !o.apiVersion) continue;
+    // `helm test` hooks (NATS's request-reply Pod) exist only while a test runs
+    const hook = o.metadata.annotations?.['helm.sh/hook'];
+    if (hook && hook.split(',').every((h) => h.trim().startsWith('test'))) continue;
     const source = /^# Source: (\S+)/m.exec(chunk)?.[1] ?? '';
     const sub = /^[^/]+\/charts\/([^/]+)\//.exec(source)?.[1];
     const mapping = KIND_RESOURCES[o.kind];
@@ -77,25 +79,4 @@ export function pinnedValues(o: { umbrella: string; rbacProxyImage?: string | un
     if (keep) pins[key] = keep(o.umbrella);
   }
   return pins;
-}
-
-/** The values with the pins where the user's own values say nothing (the user's word wins). */
-export function withPins<V extends object>(values: V, overrides: Tree, pins: Tree | undefined): V {
-  if (!pins) return values;
-  const out = structuredClone(values) as unknown as Tree;
-  const place = (pin: unknown, path: string[]): void => {
-    if (pin && typeof pin === 'object' && !Array.isArray(pin)) {
-      for (const [k, v] of Object.entries(pin)) place(v, [...path, k]);
-      return;
-    }
-    if (getPath(overrides, path) !== undefined) return;
-    let node = out;
-    for (const key of path.slice(0, -1)) {
-      if (!node[key] || typeof node[key] !== 'object') node[key] = {};
-      node = node[key] as Tree;
-    }
-    node[path.at(-1)!] = pin;
-  };
-  place(pins, []);
-  return out as unknown as V;
 }

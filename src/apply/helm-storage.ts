@@ -12,8 +12,10 @@ export async function forgetHelmRelease(kube: ClusterApi, release: string, names
   let forgotten = 0;
   for (const resource of ['secrets', 'configmaps']) {
     const path = `/api/v1/namespaces/${namespace}/${resource}`;
-    const items = await kube.list<{ metadata: { name: string; uid?: string } }>(path, { labelSelector: `owner=helm,name=${release}`, metadataOnly: true });
-    for (const item of items) {
+    const items = await kube.list<{ metadata: { name: string; uid?: string; labels?: Record<string, string> } }>(path, { labelSelector: `owner=helm,name=${release}`, metadataOnly: true });
+    // oldest revision first: stopped halfway, the deployed (newest) revision is still what helm shows
+    const revisions = items.filter((i) => i.metadata.name.startsWith(`sh.helm.release.v1.${release}.v`)).sort((a, b) => Number(a.metadata.labels?.version ?? 0) - Number(b.metadata.labels?.version ?? 0));
+    for (const item of revisions) {
       await kube.request('DELETE', `${path}/${item.metadata.name}`, { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: item.metadata.uid } } }).catch((error: unknown) => {
         if (!(error instanceof ClusterError && error.status === 404)) throw error;
       });

@@ -70,6 +70,8 @@ export interface AdoptedFrom {
    * instance label in selectors): every later install and status uses them under the user's own values.
    */
   pinned: Record<string, unknown>;
+  /** When helm's record of the umbrella was removed: the adoption is complete. */
+  finishedAt?: string;
 }
 
 export const identity = (o: KubeObject): ObjectIdentity => ({
@@ -103,3 +105,13 @@ export async function writeRecord(kube: ClusterApi, record: InstallRecord, label
     query: { fieldManager: 'dynamoctl', force: 'true' },
   });
 }
+
+/** Replaces the content of an existing record, its labels as they are (a merge patch of its data). */
+export async function updateRecord(kube: ClusterApi, record: InstallRecord): Promise<void> {
+  await kube.request('PATCH', path(record.namespace, recordName(record.release)), {
+    body: { data: { 'record.json': Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8').toString('base64') } },
+    contentType: 'application/merge-patch+json',
+    query: { fieldManager: 'dynamoctl' },
+  });
+}
+

@@ -9,11 +9,11 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-/** A deep copy with every non-empty secret string replaced by REDACTED. */
+/** A deep copy with every non-empty secret string (or number: `--set password=1234` parses as one) replaced by REDACTED. */
 export function redactValues<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => redactValues(v)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && typeof v === 'string' && v !== '' ? REDACTED : redactValues(v);
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && ((typeof v === 'string' && v !== '') || typeof v === 'number') ? REDACTED : redactValues(v);
   return out as T;
 }

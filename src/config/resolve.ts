@@ -21,6 +21,7 @@ import { checkSchema, formatPath, type PathSegment } from './schema.ts';
 import { valuesSchema, type Values } from './values-schema.ts';
 import { checkValueRules } from './rules.ts';
 import { ignoredKeysSet, ignoredKeysWarning } from './ignored-keys.ts';
+import { isSecretKey, REDACTED } from './redact.ts';
 
 type Tree = Record<string, unknown>;
 
@@ -128,6 +129,9 @@ function restoreOwnedDefaults(values: Tree, defaults: Tree): Tree {
   return { ...values, dynamoctl: fill(values.dynamoctl, defaults.dynamoctl), 'dynamo-operator': fill(values['dynamo-operator'], defaults['dynamo-operator']) };
 }
 
+/** A --set expression as errors may show it: the values of secret keys replaced. */
+const shownExpr = (expr: string): string => expr.replace(/([^,=]+)=([^,]*)/g, (all, key: string) => (isSecretKey(key.split('.').at(-1) ?? '') ? `${key}=${REDACTED}` : all));
+
 /** The layers in precedence order, lowest first. */
 export function valuesLayers(input: ValuesInput): ValuesLayer[] {
   const layers: ValuesLayer[] = [{ source: 'defaults (templates/values.yaml)', values: input.defaults }, ...input.files];
@@ -138,7 +142,8 @@ export function valuesLayers(input: ValuesInput): ValuesLayer[] {
         if (!input.readSetFile) throw new UserError(`--set-file "${flag.expr}": files cannot be read here`, { hint: 'use --set-string instead' });
         return input.readSetFile(path);
       });
-      layers.push({ source: `--${kind} ${flag.expr.length > 60 ? `${flag.expr.slice(0, 60)}…` : flag.expr}`, values });
+      const shown = shownExpr(flag.expr);
+      layers.push({ source: `--${kind} ${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}`, values });
     }
   }
   if (input.flags) layers.push(flagsLayer(input.flags));

@@ -8,6 +8,7 @@
  */
 
 import { parseDuration } from './duration.ts';
+import { isSecretKey } from './redact.ts';
 
 export type Schema =
   | { type: 'string'; enum?: readonly string[]; pattern?: RegExp; patternHint?: string }
@@ -62,7 +63,9 @@ export function describeValue(v: unknown): string {
 export function checkSchema(value: unknown, schema: Schema, path: PathSegment[] = []): SchemaIssue[] {
   if (value === null || value === undefined) return [];
   const issue = (message: string): SchemaIssue[] => [{ path, message }];
-  const expected = (what: string): SchemaIssue[] => issue(`expected ${what}, got ${describeValue(value)}`);
+  // a secret in the wrong type is named by its type only
+  const secret = typeof path.at(-1) === 'string' && isSecretKey(path.at(-1) as string);
+  const expected = (what: string): SchemaIssue[] => issue(`expected ${what}, got ${secret && value !== null && typeof value !== 'object' ? `a ${typeof value} (hidden: a secret)` : describeValue(value)}`);
   switch (schema.type) {
     case 'string':
       if (typeof value !== 'string') return expected('a string');

@@ -12,7 +12,7 @@ export interface PlanView {
   scope: Plan['scope'];
   targetNamespace: string;
   upgrade: boolean;
-  objects: { action: ObjectAction['action']; object: string; changes?: string[]; note?: string }[];
+  objects: { action: ObjectAction['action']; object: string; changes?: string[]; note?: string; /** An update that takes the object over (adopt). */ takeover?: true }[];
   helm: { action: HelmAction['action']; component: string; release: string; namespace: string; chart: string; version: string; note?: string }[];
   /** Nothing to change. */
   empty: boolean;
@@ -30,7 +30,7 @@ export function planView(plan: Plan): PlanView {
     object: objectName(a),
     ...(a.action === 'update' ? { changes: a.changes.map((c) => describeChange(a.object.kind, c)) } : {}),
     ...(a.action === 'conflict' || a.action === 'replace' ? { note: a.reason } : a.action === 'shared' ? { note: `shared with ${a.owner}` } : {}),
-    ...(a.action === 'update' && a.takeover ? { note: `taken over from ${a.takeover}` } : a.action === 'prune' && a.reason ? { note: a.reason } : {}),
+    ...(a.action === 'update' && a.takeover ? { note: `from ${a.takeover}`, takeover: true as const } : a.action === 'prune' && a.reason ? { note: a.reason } : {}),
   }));
   const helm = plan.helm.map((h) => {
     const handover = (h.action === 'install' || h.action === 'upgrade') && h.handover ? { note: `takes over the ${h.handover.objects.length} objects of helm release ${h.handover.from}` } : {};
@@ -47,8 +47,7 @@ export function planLines(view: PlanView): string[] {
   const lines: string[] = [];
   for (const o of view.objects) {
     if (o.action === 'unchanged') continue;
-    const takeover = o.note?.startsWith('taken over from ');
-    lines.push(`  ${SIGN[o.action]} ${takeover ? 'take over' : o.action} ${o.object}${o.note ? `: ${takeover ? o.note.slice('taken over '.length) : o.note}` : ''}`);
+    lines.push(`  ${SIGN[o.action]} ${o.takeover ? 'take over' : o.action} ${o.object}${o.note ? `: ${o.note}` : ''}`);
     for (const c of o.changes ?? []) lines.push(`      ${c}`);
   }
   const unchanged = view.objects.filter((o) => o.action === 'unchanged').length;

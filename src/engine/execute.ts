@@ -66,7 +66,9 @@ export async function changedSincePlan(kube: ClusterApi, helm: HelmApi, plan: Pl
     const now = planObject(a.object, live, plan, false);
     const before = a.action === 'update' ? a.changes : [];
     const after = now.action === 'update' ? now.changes : [];
-    const same = (now.action === a.action || (a.action === 'update' && a.force && now.action === 'conflict')) && JSON.stringify(before) === JSON.stringify(after);
+    // re-planned without force, what the plan takes by force (an update or a replace) is a conflict: that is no change
+    const forced = (a.action === 'update' && a.force) || a.action === 'replace';
+    const same = (now.action === a.action || (forced && now.action === 'conflict')) && JSON.stringify(before) === JSON.stringify(after);
     return same ? undefined : `${label} was modified`;
   });
   const releases = await Promise.all(

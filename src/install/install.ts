@@ -10,8 +10,8 @@
  */
 import { acquireLockWaiting } from '../apply/lock.ts';
 import { applyObject, USER_FIELD_MANAGER } from '../apply/apply.ts';
-import { identity, readRecord, writeRecord, type AdoptedFrom, type InstallRecord } from '../apply/record.ts';
-import { withPins } from '../adopt/umbrella.ts';
+import { identity, readRecord, updateRecord, writeRecord, type AdoptedFrom, type InstallRecord } from '../apply/record.ts';
+import { withPins } from '../config/pins.ts';
 import { createCheckContext } from '../checks/context.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS, preflightChecks } from '../checks/preflight.ts';
 import { checkExitCode, runChecks } from '../checks/runner.ts';
@@ -149,7 +149,12 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
   try {
     const prior = await readRecord(kube, release, namespace);
     // what an adoption pinned (the images and labels the running pods have) holds under the user's values
-    const values = withPins(o.values, o.overrides, prior?.adoptedFrom?.pinned ?? o.adopt?.from.pinned);
+    const pins = prior?.adoptedFrom?.pinned ?? o.adopt?.from.pinned;
+    const values = withPins(o.values, o.overrides, pins);
+    const proxy = (v: Values): string => `${v['dynamo-operator'].controllerManager.kubeRbacProxy.image.repository}:${v['dynamo-operator'].controllerManager.kubeRbacProxy.image.tag}`;
+    if (proxy(values) !== proxy(o.values)) {
+      emit({ type: 'info', message: `kube-rbac-proxy stays at ${proxy(values)}, as the adopted operator ran it; set dynamo-operator.controllerManager.kubeRbacProxy.image to move it (the operator pod restarts)` });
+    }
     const render = (facts: { apiVersions: string[]; material?: Parameters<typeof renderManifests>[2] }): KubeObject[] => renderManifests(values, { apiVersions: facts.apiVersions }, facts.material, version);
     // discovery only reads, so it runs while the checks do; a failed check is reported before anything it found
     const reading = discover(kube, helm, { values, crdsNamespace: CRDS_NAMESPACE, crdNames: DYNAMO_CRDS, render, ...(prior ? { record: prior } : {}) });
@@ -222,10 +227,14 @@ export async function installPlatform(o: InstallOptions): Promise<InstallSummary
       },
     });
     signal.throwIfAborted();
-    if (o.adopt) await step(emit, `Removing helm's record of release ${o.adopt.from.release}`, () => o.adopt!.finish(kube));
     const done: InstallRecord = { ...record, phase: 'installed', finishedAt: new Date().toISOString(), helmReleases: charts, inventory: written };
     await writeRecord(kube, done, labels);
-    return { ...summary, record: done };
+    if (!o.adopt) return { ...summary, record: done };
+    // helm's record of the umbrella goes last (its objects are ours now), then the record says so
+    await step(emit, `Removing helm's record of release ${o.adopt.from.release}`, () => o.adopt!.finish(kube));
+    const adopted: InstallRecord = { ...done, adoptedFrom: { ...o.adopt.from, finishedAt: new Date().toISOString() } };
+    await updateRecord(kube, adopted);
+    return { ...summary, record: adopted };
   } finally {
     forgetLock();
     await lock?.release();

@@ -9,7 +9,8 @@ import { inspect } from '../apply/wait.ts';
 import type { ClusterApi } from '../cluster/client.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS } from '../checks/preflight.ts';
 import { resolveValues } from '../config/resolve.ts';
-import { UMBRELLA_CHART, withPins } from '../adopt/umbrella.ts';
+import { UMBRELLA_CHART } from '../adopt/umbrella.ts';
+import { withPins } from '../config/pins.ts';
 import { discover } from '../engine/discover.ts';
 import { planInstall } from '../engine/plan.ts';
 import { UserError } from '../errors.ts';
@@ -85,17 +86,17 @@ export async function platformStatus(kube: ClusterApi, helm: HelmApi, opts: { re
   // Secrets carry redacted values in the record, so their content is not compared
   const drift = {
     missing: plan.objects.filter((a) => a.action === 'create').map((a) => name((a as { object: KubeObject }).object)),
-    changed: plan.objects.filter((a) => (a.action === 'update' || a.action === 'conflict') && a.object.kind !== 'Secret').map((a) => name((a as { object: KubeObject }).object)),
+    changed: plan.objects.filter((a) => (a.action === 'update' || a.action === 'replace' || a.action === 'conflict') && a.object.kind !== 'Secret').map((a) => name((a as { object: KubeObject }).object)),
   };
 
   const advice: string[] = [];
-  const adopting = record.adoptedFrom && record.phase !== 'installed' ? record.adoptedFrom : undefined;
+  const adopting = record.adoptedFrom && !record.adoptedFrom.finishedAt ? record.adoptedFrom : undefined;
   if (adopting) {
     advice.push(`the adoption of helm release ${adopting.release} (${adopting.chart} ${adopting.version}) did not finish: some objects may still be helm's; run dynamoctl adopt --release ${adopting.release} -n ${adopting.namespace} again to complete it`);
   } else if (record.phase !== 'installed') advice.push('the last install did not finish (interrupted or failed): run dynamoctl install again with the same values to complete it');
   if (drift.missing.length || drift.changed.length) advice.push('objects were removed or changed outside dynamoctl: run dynamoctl install again to restore them (--force-conflicts takes back fields another manager changed)');
   if (record.platformVersion !== DYNAMO_PLATFORM_VERSION) advice.push(`installed by Dynamo platform ${record.platformVersion}; this dynamoctl installs ${DYNAMO_PLATFORM_VERSION}`);
-  const healthy = record.phase === 'installed' && components.every((c) => c.healthy) && !drift.missing.length && !drift.changed.length;
+  const healthy = record.phase === 'installed' && !adopting && components.every((c) => c.healthy) && !drift.missing.length && !drift.changed.length;
   if (!healthy && !advice.length) advice.push(`kubectl get pods -n ${record.namespace} shows what is not ready`);
   return { release: record.release, namespace: record.namespace, scope: record.scope, targetNamespace: record.targetNamespace, phase: record.phase, platformVersion: record.platformVersion, components, drift, healthy, advice };
 }

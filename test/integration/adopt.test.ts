@@ -110,6 +110,9 @@ describe('adopting a helm install of dynamo-platform', () => {
     const healthy = env.dynamoctl(['status', '--release', release, '-n', ns]);
     expect(healthy.code, healthy.stdout).toBe(0);
     expect(healthy.stdout).toContain('0 missing, 0 changed');
+    const repeated = env.dynamoctl(['adopt', '--release', release, '-n', ns, '--yes', '-f', env.chartValues()]);
+    expect(repeated.code, repeated.stderr).toBe(0);
+    expect(repeated.stderr).toMatch(new RegExp(`helm release ${release} in ${ns} was adopted already \\(dynamo-platform 0\\.8\\.1, finished \\S+\\): nothing to do`));
     const again = env.dynamoctl(['install', '--release', release, '-n', ns, '--yes', '-o', 'json']);
     expect(again.code, again.stderr).toBe(0);
     const result = JSON.parse(again.stdout.trim().split('\n').at(-1)!) as { plan: { objects: { action: string; object: string }[]; helm: { action: string }[] } };
@@ -133,16 +136,25 @@ describe('adopting a helm install of dynamo-platform', () => {
     expect(dry.stderr).toContain(`the handover restarts pods: etcd: StatefulSet ${release}-etcd (spec.template.metadata.annotations.checksum/token-secret); volumes and data are kept`);
     expect(dry.stderr).not.toContain('NATS: StatefulSet');
 
-    // killed (with helm) as soon as the NATS and etcd handover starts
+    // killed (with helm) while helm installs the NATS release: its record says pending-install
     const args = ['adopt', '--release', release, '-n', ns, '--yes', ...env.common(['install']), '--kubeconfig', cluster().kubeconfig];
+    const pendingRecord = ['get', 'secrets', '-n', ns, '-l', `owner=helm,name=${release}-nats,status=pending-install`, '-o', 'name'];
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [cliPath, ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...cluster().helmEnv } });
+      let watching: NodeJS.Timeout | undefined;
       child.stderr.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('handing')) process.kill(-child.pid!, 'SIGKILL');
+        if (watching || !chunk.toString().includes('handing')) return;
+        watching = setInterval(() => {
+          if (kubectl(pendingRecord).stdout.trim()) process.kill(-child.pid!, 'SIGKILL');
+        }, 20);
       });
-      child.on('exit', resolve);
+      child.on('exit', (c) => {
+        clearInterval(watching);
+        resolve(c);
+      });
     });
     expect(code).toBeNull();
+    expect(releases(ns)).toEqual([`${release}-nats:pending-install`, `${release}:deployed`]);
     expect(recordOf(release, ns)).toMatchObject({ phase: 'installing', adoptedFrom: { release } });
     const half = env.dynamoctl(['status', '--release', release, '-n', ns]);
     expect(half.code).toBe(3);
@@ -152,6 +164,9 @@ describe('adopting a helm install of dynamo-platform', () => {
 
     const rerun = env.dynamoctl(['adopt', '--release', release, '-n', ns, '--yes', '-f', env.chartValues()]);
     expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(`NATS: not previewed, ${release}-nats was left pending-install by an interrupted run`);
+    // forgotten, never uninstalled (that would delete the NATS objects it was taking over)
+    expect(rerun.stderr).toContain(`nats: release ${release}-nats was left pending-install by an interrupted adoption; its record forgotten, objects kept`);
     expect(releases(ns)).toEqual([`${release}-etcd:deployed`, `${release}-nats:deployed`]);
     const after = uids(ns);
     // etcd restarted once, as said; everything else, and every volume, is what it was

@@ -31,8 +31,16 @@ export async function runAdopt(opts: AdoptCommandOptions, global: GlobalOptions)
       for (const r of failed) process.stderr.write(printer.result(r));
     },
   });
+  if (summary.outcome === 'already') {
+    const line = `helm release ${release} in ${namespace} was adopted already (${summary.from.chart} ${summary.from.version}, finished ${summary.from.finishedAt ?? 'now'}): nothing to do`;
+    if (output === 'json') process.stdout.write(`${JSON.stringify({ event: 'result', outcome: 'already', release, namespace, from: { chart: summary.from.chart, version: summary.from.version, finishedAt: summary.from.finishedAt } })}\n`);
+    else progress.info(line);
+    return;
+  }
   if (output === 'json') {
-    process.stdout.write(`${JSON.stringify({ event: 'result', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, from: { chart: summary.from.chart, version: summary.from.version }, restarts: summary.restarts, plan: summary.plan, record: summary.record })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ event: 'result', outcome: 'adopted', dryRun: opts.dryRun === true, release: summary.release, namespace: summary.namespace, scope: summary.scope, from: { chart: summary.from.chart, version: summary.from.version }, restarts: summary.restarts, plan: summary.plan, record: summary.record })}\n`,
+    );
     return;
   }
   const lines = opts.dryRun

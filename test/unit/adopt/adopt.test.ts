@@ -3,7 +3,7 @@
  * it refuses, previews, resumes and repeats as a serious installer must.
  */
 import { expect, it } from 'vitest';
-import { adoptRelease, type AdoptSummary } from '../../../src/adopt/adopt.ts';
+import { adoptRelease, type AdoptResult } from '../../../src/adopt/adopt.ts';
 import { readRecord } from '../../../src/apply/record.ts';
 import type { ValuesInput } from '../../../src/config/resolve.ts';
 import { UserError } from '../../../src/errors.ts';
@@ -17,6 +17,7 @@ const CERT = `/api/v1/namespaces/${NS}/secrets/webhook-server-cert`;
 const WEBHOOK = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${RELEASE}-dynamo-operator-validating`;
 const NATS = `/apis/apps/v1/namespaces/${NS}/statefulsets/${RELEASE}-nats`;
 const CA_INJECT_ROLE = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${RELEASE}-dynamo-operator-webhook-ca-inject`;
+const RECORD_PATH = `/api/v1/namespaces/${NS}/secrets/dynamoctl-install-${RELEASE}`;
 const CERT_GEN_JOB = `/apis/batch/v1/namespaces/${NS}/jobs/${RELEASE}-dynamo-operator-webhook-cert-gen-1`;
 
 type Meta = { uid: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string>; managedFields?: { manager: string; operation: string; subresource?: string }[] };
@@ -24,7 +25,16 @@ type Meta = { uid: string; generation?: number; labels?: Record<string, string>;
 const writers = (m: Meta): string[] => (m.managedFields ?? []).filter((f) => !f.subresource).map((f) => `${f.manager}/${f.operation}`);
 const metaOf = (env: UmbrellaEnv, path: string): Meta => (env.cluster.get(path) as { metadata: Meta }).metadata;
 
-async function adopt(env: UmbrellaEnv, o: { dryRun?: boolean; sets?: ValuesInput['sets'] } = {}): Promise<AdoptSummary> {
+type Adopted = Extract<AdoptResult, { outcome: 'adopted' }>;
+
+/** Runs adopt; a result other than "adopted" fails the test (use run() to see it). */
+async function adopt(env: UmbrellaEnv, o: { dryRun?: boolean; sets?: ValuesInput['sets'] } = {}): Promise<Adopted> {
+  const result = await run(env, o);
+  if (result.outcome !== 'adopted') throw new Error(`expected an adoption, got ${result.outcome}`);
+  return result;
+}
+
+function run(env: UmbrellaEnv, o: { dryRun?: boolean; sets?: ValuesInput['sets'] } = {}): Promise<AdoptResult> {
   return adoptRelease({
     release: RELEASE,
     namespace: NS,
@@ -82,17 +92,20 @@ describeWithUpstream('dynamoctl adopt (in-memory cluster)', () => {
     expect(record!.adoptedFrom!.pinned).toMatchObject({ 'dynamo-operator': { controllerManager: { kubeRbacProxy: { image: { repository: 'gcr.io/kubebuilder/kube-rbac-proxy' } } } } });
     expect(summary.plan.objects.filter((x) => x.action === 'conflict')).toEqual([]);
 
-    // repeated: helm's record is gone, the install record says installed: nothing to change
+    expect(record!.adoptedFrom!.finishedAt).toEqual(expect.any(String));
+
+    // repeated: helm's record is gone and the install record says the adoption finished: nothing to do
     const mark = env.cluster.log.length;
-    const again = await adopt(env);
-    expect(again.plan.objects.filter((x) => x.action !== 'unchanged' && x.action !== 'shared')).toEqual([]);
-    expect(writesSince(env.cluster.log, mark).filter((r) => !r.path.includes('/secrets/dynamoctl-install-'))).toEqual([]);
+    const again = await run(env);
+    expect(again).toMatchObject({ outcome: 'already', from: { release: RELEASE, finishedAt: record!.adoptedFrom!.finishedAt } });
+    expect(writesSince(env.cluster.log, mark)).toEqual([]);
+    expect(env.cluster.log.slice(mark).filter((r) => r.path === RECORD_PATH && r.method !== 'GET')).toEqual([]);
   });
 
   it('a dry run shows the takeover and changes nothing', async () => {
     const env = await umbrellaEnv();
     const summary = await adopt(env, { dryRun: true });
-    expect(summary.plan.objects.find((x) => x.object.includes('controller-manager') && x.object.startsWith('Deployment'))?.note).toBe(`taken over from helm release ${RELEASE}`);
+    expect(summary.plan.objects.find((x) => x.object.includes('controller-manager') && x.object.startsWith('Deployment'))?.note).toBe(`from helm release ${RELEASE}`);
     expect(summary.plan.objects.some((x) => x.action === 'prune' && x.object === `Job ${NS}/${RELEASE}-dynamo-operator-webhook-cert-gen-1`)).toBe(true);
     expect(summary.plan.helm.find((h) => h.release === `${RELEASE}-nats`)?.note).toMatch(/takes over the 2 objects of helm release dynamo-platform/);
     expect(writesSince(env.cluster.log, 0)).toEqual([]);
@@ -139,6 +152,33 @@ describeWithUpstream('dynamoctl adopt (in-memory cluster)', () => {
     expect(env.helm.calls.filter((c) => c.release === `${RELEASE}-nats` && (c.op === 'recover' || c.op === 'uninstall'))).toEqual([]);
     expect(env.helm.get(`${RELEASE}-nats`, NS)?.status).toBe('deployed');
     expect(metaOf(env, NATS).uid).toBe(natsUid);
+  });
+
+  it('stopped after helm forgot the umbrella but before the record said so: the next run only says it finished', async () => {
+    const env = await umbrellaEnv();
+    await adopt(env);
+    const record = (await readRecord(env.cluster, RELEASE, NS))!;
+    const { finishedAt: _gone, ...unfinished } = record.adoptedFrom!;
+    env.cluster.edit(RECORD_PATH, (secret) => {
+      (secret.data as Record<string, string>)['record.json'] = Buffer.from(JSON.stringify({ ...record, adoptedFrom: unfinished })).toString('base64');
+    });
+    const mark = env.cluster.log.length;
+    expect(await run(env)).toMatchObject({ outcome: 'already' });
+    expect((await readRecord(env.cluster, RELEASE, NS))!.adoptedFrom!.finishedAt).toEqual(expect.any(String));
+    // nothing re-applied: the record's values are redacted and would put placeholders into Secrets
+    expect(writesSince(env.cluster.log, mark)).toEqual([]);
+    expect(env.helm.installs()).toHaveLength(3); // the first run's: CRDs, NATS, etcd
+  });
+
+  it('helm’s record gone while the install record says installing: refused, pointing at install with the user’s values', async () => {
+    const env = await umbrellaEnv();
+    env.helm.opts.failures = { [`${RELEASE}-etcd`]: 'timed out waiting for the condition' };
+    await expect(adopt(env)).rejects.toThrow(/dynamo-platform-etcd/);
+    env.cluster.remove(env.storage);
+    const error = await run(env).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(`helm's record of release ${RELEASE} is gone, but the adoption did not finish (the install record says installing)`);
+    expect((error as UserError).hint).toBe(`complete it with dynamoctl install --release ${RELEASE} -n ${NS} -f <the values you gave helm>`);
   });
 
   it('stopped by a failing helm install, then run again, converges', async () => {

@@ -1,8 +1,9 @@
 /** The umbrella release read as data: versions, objects by subchart, pins, and the user's word over pins. */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { restartsOf } from '../../../src/adopt/restarts.ts';
-import { checkUmbrella, pinnedValues, releaseObjects, splitImage, withPins } from '../../../src/adopt/umbrella.ts';
+import { handoverEffect } from '../../../src/adopt/restarts.ts';
+import { checkUmbrella, pinnedValues, releaseObjects, splitImage } from '../../../src/adopt/umbrella.ts';
+import { withPins } from '../../../src/config/pins.ts';
 import { UserError } from '../../../src/errors.ts';
 
 const doc = (source: string, o: object): string => `---\n# Source: ${source}\n${stringify(o)}`;
@@ -40,6 +41,11 @@ describe('releaseObjects', () => {
     ]);
   });
 
+  it('leaves out `helm test` hooks (they exist only while a test runs)', () => {
+    const test = doc('dynamo-platform/charts/nats/templates/tests/request-reply.yaml', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x-nats-test-request-reply', annotations: { 'helm.sh/hook': 'test' } } });
+    expect(releaseObjects(test, 'ns')).toEqual([]);
+  });
+
   it('refuses a kind it cannot address, naming it', () => {
     expect(() => releaseObjects(doc('x/templates/a.yaml', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), 'ns')).toThrow('the release holds a Widget (w), which dynamoctl adopt does not handle');
   });
@@ -71,7 +77,7 @@ describe('pins', () => {
   });
 });
 
-describe('restartsOf', () => {
+describe('handoverEffect', () => {
   const sts = (annotations: Record<string, string>, instance = 'dp') => ({
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -80,10 +86,15 @@ describe('restartsOf', () => {
   });
   const live = new Map([['StatefulSet/dp-etcd', { ...sts({ 'checksum/token-secret': 'a' }), metadata: { name: 'dp-etcd', uid: 'u', generation: 1 } }]]) as never;
   it.each([
-    ['the same pod template', sts({ 'checksum/token-secret': 'a' }), []],
-    ['another checksum', sts({ 'checksum/token-secret': 'b' }), ['StatefulSet dp-etcd (spec.template.metadata.annotations.checksum/token-secret)']],
-    ['another instance label', sts({ 'checksum/token-secret': 'a' }, 'dp-etcd'), ['StatefulSet dp-etcd (spec.selector.matchLabels.app.kubernetes.io/instance, spec.template.metadata.labels.app.kubernetes.io/instance)']],
+    ['the same pod template', sts({ 'checksum/token-secret': 'a' }), { restarts: [], refused: [] }],
+    ['another checksum', sts({ 'checksum/token-secret': 'b' }), { restarts: ['StatefulSet dp-etcd (spec.template.metadata.annotations.checksum/token-secret)'], refused: [] }],
+    [
+      'another instance label: the selector is refused, the pods would restart',
+      sts({ 'checksum/token-secret': 'a' }, 'dp-etcd'),
+      { restarts: ['StatefulSet dp-etcd (spec.template.metadata.labels.app.kubernetes.io/instance)'], refused: ['StatefulSet dp-etcd (spec.selector.matchLabels.app.kubernetes.io/instance)'] },
+    ],
+    ['another claim template', { ...sts({ 'checksum/token-secret': 'a' }), spec: { ...sts({ 'checksum/token-secret': 'a' }).spec, volumeClaimTemplates: [{ metadata: { name: 'data' } }] } }, { restarts: [], refused: ['StatefulSet dp-etcd (spec.volumeClaimTemplates)'] }],
   ])('%s', (_name, rendered, expected) => {
-    expect(restartsOf(`---\n${stringify(rendered)}---\n${stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dp-etcd' } })}`, live)).toEqual(expected);
+    expect(handoverEffect(`---\n${stringify(rendered)}---\n${stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dp-etcd' } })}`, live)).toEqual(expected);
   });
 });

@@ -127,6 +127,25 @@ describe('secrets in values', () => {
   });
 });
 
+describe('secrets that parse as numbers (helm --set password=1234, or helm get values)', () => {
+  it('are redacted too', () => {
+    expect(redactValues({ etcd: { auth: { rbac: { rootPassword: 12345678 } } }, a: { port: 4222 } })).toEqual({ etcd: { auth: { rbac: { rootPassword: REDACTED } } }, a: { port: 4222 } });
+  });
+
+  it('a password of the wrong type is named by its type, never shown', () => {
+    const error = (() => {
+      try {
+        resolveValues(input({ sets: [{ kind: 'set-json', expr: 'dynamo-operator.dynamo.dockerRegistry.password=98765432' }] }));
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toContain('dynamo-operator.dynamo.dockerRegistry.password: expected a string, got a number (hidden: a secret)');
+    expect(error?.message).not.toContain('98765432');
+  });
+});
+
 describe('--registry rewrite', () => {
   it.each([
     ['nvcr.io/nvidia/ai-dynamo/kubernetes-operator', 'm.example.com:5000/dynamo', 'm.example.com:5000/dynamo/nvidia/ai-dynamo/kubernetes-operator'],
