@@ -32,7 +32,7 @@ import { readUmbrella, type UmbrellaObject } from './read.ts';
 import { handoverEffect } from './restarts.ts';
 import { checkUmbrella } from './umbrella.ts';
 
-export interface AdoptOptions extends Pick<InstallOptions, 'emit' | 'confirm' | 'dryRun' | 'kube' | 'helmApi' | 'skipChecks' | 'reportChecks'> {
+export interface AdoptOptions extends Pick<InstallOptions, 'emit' | 'confirm' | 'dryRun' | 'kube' | 'helmApi' | 'skipChecks' | 'reportChecks' | 'checks'> {
   /** The helm release and its namespace. */
   release: string;
   namespace: string;
@@ -41,6 +41,9 @@ export interface AdoptOptions extends Pick<InstallOptions, 'emit' | 'confirm' | 
   target: KubeTarget;
   helm: HelmOptions;
 }
+
+/** The install checks adopt does not run: the umbrella is the helm-managed release and the operator they would find. */
+const ADOPT_SKIPS = ['helm-managed', 'operator-conflicts', 'leftovers'];
 
 export type AdoptResult =
   | (InstallSummary & { outcome: 'adopted'; from: AdoptedFrom; /** Workloads whose pods the handover restarts. */ restarts: string[] })
@@ -132,7 +135,7 @@ export async function adoptRelease(o: AdoptOptions): Promise<AdoptResult> {
     helmApi: helm,
     skipChecks: o.skipChecks,
     reportChecks: o.reportChecks,
-    checks: false,
+    checks: o.checks ?? { without: ADOPT_SKIPS },
     values,
     overrides,
     adopt: {

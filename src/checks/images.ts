@@ -55,9 +55,16 @@ export function imagesCheck(addonOperator: AddonOperator): Check {
         const keyring: Keyring = pull.pullSecrets.flatMap((name) => secrets.keyrings.get(name) ?? []);
         return client.probe(ref, credentialsFor(keyring, ref));
       });
-      return report(pulls, probes, [...notes, ...secrets.notes], ctx.values.dynamoctl.registry);
+      return report(pulls, probes, [...notes, ...secrets.notes], ctx.values.dynamoctl.registry, await runningImages(ctx));
     },
   };
+}
+
+/** The images of the pods in the install namespace (none when it does not exist or may not be listed). */
+async function runningImages(ctx: CheckContext): Promise<Set<string>> {
+  type Pod = { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } };
+  const pods = await ctx.kube().list<Pod>(`/api/v1/namespaces/${ctx.planned.namespace}/pods`).catch(() => [] as Pod[]);
+  return new Set(pods.flatMap((p) => [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].map((c) => c.image ?? '')).filter(Boolean));
 }
 
 /** Every image the install pulls, with the pull secrets of the pods that pull it. */
@@ -149,7 +156,11 @@ function plainHttpHosts(ctx: CheckContext): (host: string) => boolean {
 }
 
 /** The outcome: failures (with each fix) first, then what could not be verified; credentials never appear. */
-export function report(pulls: readonly ImagePull[], probes: readonly ManifestProbe[], notes: readonly string[], mirror: string): Outcome {
+/**
+ * `running`: images pods in the install namespace run now (an upgrade, an adopted release). One the registry
+ * no longer has is a warning, not a failure: the nodes that run it keep it; only a new node could not pull it.
+ */
+export function report(pulls: readonly ImagePull[], probes: readonly ManifestProbe[], notes: readonly string[], mirror: string, running: ReadonlySet<string> = new Set()): Outcome {
   const verdicts: Verdict[] = [];
   // one line per registry that does not answer, not per image: it is the registry that is out of reach
   const unreachable = new Map<string, { registry: string; reason: string; images: string[] }>();
@@ -161,7 +172,10 @@ export function report(pulls: readonly ImagePull[], probes: readonly ManifestPro
       const group = unreachable.get(`${registry} ${probe.reason}`) ?? { registry, reason: probe.reason, images: [] };
       group.images.push(p.image);
       unreachable.set(`${registry} ${probe.reason}`, group);
-    } else verdicts.push(judge(probe, { image: p.image, registry, ...(mirror ? { mirror } : {}) }));
+    } else {
+      const verdict = judge(probe, { image: p.image, registry, ...(mirror ? { mirror } : {}) });
+      verdicts.push(verdict.level === 'fail' && running.has(p.image) ? { ...verdict, level: 'warn', line: `${verdict.line} (running now: the nodes that have it keep it; a new node could not pull it)` } : verdict);
+    }
   });
   const lines = (level: VerdictLevel): string[] => verdicts.filter((v) => v.level === level).flatMap((v) => [v.line, ...(v.fix ? [`  fix: ${v.fix}`] : [])]);
   const unreachableLines = [...unreachable.values()].map((g) => unreachableLine(g.registry, g.reason, g.images));

@@ -153,7 +153,9 @@ export const preflightChecks: Check[] = [
           .catch((error: unknown) => {
             if (error instanceof ClusterError && error.status === 403) refused.push(`${o.kind} ${o.metadata.name}: ${error.message.replace(/^forbidden: /, '')}`);
             // a binding to a Role that is not created yet: the Role's own dry run has shown its rules are held
-            else if (!(error instanceof ClusterError && error.status === 404 && o.kind.endsWith('Binding'))) throw error;
+            else if (error instanceof ClusterError && error.status === 404 && o.kind.endsWith('Binding')) return;
+            // a binding whose roleRef changes is replaced (deleted, then created): the Role's dry run speaks for it
+            else if (!(error instanceof ClusterError && error.status === 422 && /cannot change roleRef/.test(error.message))) throw error;
           });
       }
       if (refused.length) {

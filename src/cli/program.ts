@@ -121,7 +121,8 @@ Examples:
       .addHelpText(
         'after',
         `
-Reads the helm release (its chart version, the values you gave it, its objects), shows the plan and asks
+Reads the helm release (its chart version, the values you gave it, its objects), runs the install checks
+(those about an existing operator aside: the release is that operator), shows the plan and asks
 (--yes elsewhere), then, under the install lock: takes over the operator's objects in place (field
 ownership moves to dynamoctl; pod templates unchanged, so the operator keeps running), reuses the webhook
 certificate and MPI SSH key, removes what the chart's hooks left, hands NATS and etcd to the helm releases
@@ -136,7 +137,8 @@ Examples:
   );
   addClusterOptions(adopt)
     .optionsGroup('Adopt:')
-    .option('--dry-run', 'print the plan; change nothing')
+    .option('--dry-run', 'run the checks and print the plan; change nothing')
+    .option('--skip-check <id=reason>', 'let a failing check through, with the reason (recorded); repeatable', (v: string, p: string[] = []) => [...p, v])
     .action(async (opts: AdoptCommandOptions, command: Command) => {
       const { runAdopt } = await import('./commands/adopt.ts');
       await runAdopt(opts, globalOptions(command));

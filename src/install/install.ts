@@ -68,8 +68,8 @@ export interface InstallOptions {
   /** The cluster and helm layers (unit tests pass in-memory ones). */
   kube?: ClusterApi;
   helmApi?: HelmApi;
-  /** Run the preflight checks (unit tests without a cluster turn them off). */
-  checks?: boolean;
+  /** Run the preflight checks (unit tests without a cluster turn them off), or all but these. */
+  checks?: boolean | { without: readonly string[] };
   /** Taking over a helm release of the upstream chart (dynamoctl adopt). */
   adopt?: {
     from: AdoptedFrom;
@@ -91,7 +91,8 @@ export interface InstallSummary {
 
 async function preflight(o: InstallOptions, values: Values, objects: KubeObject[]): Promise<void> {
   const ctx = createCheckContext({ values, objects, target: o.target, helm: o.helm, userSecrets: o.userSecrets ?? [] });
-  const results = await step(o.emit, 'Checking the cluster', () => runChecks(preflightChecks, ctx));
+  const without = typeof o.checks === 'object' ? o.checks.without : [];
+  const results = await step(o.emit, 'Checking the cluster', () => runChecks(preflightChecks.filter((c) => !without.includes(c.id)), ctx));
   const skipped = new Set(o.skipChecks.map((s) => s.id));
   const failed = results.filter((r) => r.status === 'fail' && !skipped.has(r.id));
   for (const r of results.filter((x) => x.status === 'warn' || (x.status === 'fail' && skipped.has(x.id)))) {

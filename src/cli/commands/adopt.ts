@@ -1,6 +1,7 @@
 /** `dynamoctl adopt`: flags → AdoptOptions → the recipe; the result as a summary or JSON. */
 import { adoptRelease } from '../../adopt/adopt.ts';
 import { checkPrinter } from '../../ui/checks.ts';
+import { parseSkipChecks } from './install.ts';
 import { createProgress } from '../../ui/progress.ts';
 import { requireOutput, type GlobalOptions } from '../global-options.ts';
 import { clusterAccess, type RawClusterOptions } from '../cluster-options.ts';
@@ -8,6 +9,7 @@ import { readValuesInput, type RawValuesOptions } from '../values-options.ts';
 
 export interface AdoptCommandOptions extends RawValuesOptions, RawClusterOptions {
   dryRun?: boolean;
+  skipCheck?: string[];
 }
 
 export async function runAdopt(opts: AdoptCommandOptions, global: GlobalOptions): Promise<void> {
@@ -26,7 +28,7 @@ export async function runAdopt(opts: AdoptCommandOptions, global: GlobalOptions)
     emit: progress.emit,
     confirm: (view, context) => progress.confirm(`Take over helm release ${view.release} in ${view.namespace} (context ${context}) as a dynamoctl install?`),
     dryRun: opts.dryRun === true,
-    skipChecks: [],
+    skipChecks: parseSkipChecks(opts.skipCheck ?? []),
     reportChecks: (failed) => {
       for (const r of failed) process.stderr.write(printer.result(r));
     },

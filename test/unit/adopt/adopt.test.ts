@@ -48,6 +48,8 @@ function run(env: UmbrellaEnv, o: { dryRun?: boolean; sets?: ValuesInput['sets']
     reportChecks: () => {},
     kube: env.cluster,
     helmApi: env.helm,
+    // the checks need a real cluster (the integration tests run them)
+    checks: false,
   });
 }
 

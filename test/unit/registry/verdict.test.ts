@@ -50,6 +50,14 @@ describe('the images check outcome', () => {
     ]);
   });
 
+  it('only warns about a missing image that pods run now (the nodes that have it keep it)', () => {
+    const image = 'gcr.io/kubebuilder/kube-rbac-proxy:v0.15.0';
+    const r = report(pulls(image, 'a.io/x:1'), [{ kind: 'missing' }, { kind: 'exists' }], [], '', new Set([image]));
+    expect(r).toMatchObject({ status: 'warn', message: '2 images: 1 missing, 1 exist' });
+    expect(r.status === 'warn' && r.details?.[0]).toBe(`${image}: missing (gcr.io has no such manifest) (running now: the nodes that have it keep it; a new node could not pull it)`);
+    expect(report(pulls(image), [{ kind: 'missing' }], [], '')).toMatchObject({ status: 'fail' });
+  });
+
   it('only warns when registries do not answer, one line per registry', () => {
     const down = { kind: 'unreachable', host: 'ghcr.io', reason: 'the host name does not resolve' } as const;
     const r = report(pulls('ghcr.io/a:1', 'ghcr.io/b:1', 'c.io/c:1'), [down, down, { kind: 'exists' }], ['pull secret x is not in namespace n: its images were asked without it'], '');
