@@ -32,7 +32,7 @@ export function planAdopting(o: { release: string; namespace: string; values: Va
       (handovers[x.subchart as SubchartKey] ??= []).push(identityOf(x));
       continue;
     }
-    // what dynamoctl renders stays, hook or not (a hook of that name would be taken over, never removed)
+    // what dynamoctl renders stays, hook or not (a hook of a rendered name is planned as a conflict, never removed)
     if (rendered.has(keyOf(x))) continue;
     removals.push({
       action: 'prune',
