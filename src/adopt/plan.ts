@@ -4,7 +4,7 @@
  * subcharts' objects (handed to dynamoctl's own helm releases), and what goes: the hooks' leftovers and
  * the umbrella's objects dynamoctl does not render. Pure.
  */
-import type { ObjectIdentity } from '../apply/record.ts';
+import { identityKey, type ObjectIdentity } from '../apply/record.ts';
 import type { SubchartKey, Values } from '../config/values-schema.ts';
 import type { Adopting, ClusterState } from '../engine/state.ts';
 import { objectKey } from '../render/k8s-types.ts';
@@ -17,7 +17,6 @@ export interface LiveReleaseObject extends ReleaseObject {
   hook: boolean;
 }
 
-const keyOf = (id: ObjectIdentity): string => objectKey({ kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
 const identityOf = (o: LiveReleaseObject): ObjectIdentity => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}), uid: o.uid });
 
 export function planAdopting(o: { release: string; namespace: string; values: Values; live: readonly LiveReleaseObject[]; state: Pick<ClusterState, 'desired' | 'namespace'> }): Adopting {
@@ -33,7 +32,7 @@ export function planAdopting(o: { release: string; namespace: string; values: Va
       continue;
     }
     // what dynamoctl renders stays, hook or not (a hook of a rendered name is planned as a conflict, never removed)
-    if (rendered.has(keyOf(x))) continue;
+    if (rendered.has(identityKey(x))) continue;
     removals.push({
       action: 'prune',
       id: identityOf(x),

@@ -4,7 +4,7 @@
  * will use: the release's own under the -f/--set given to adopt, with pins that keep what runs as it runs.
  * Reads only; refuses (exit 2, nothing changed) what adopt cannot take over.
  */
-import type { AdoptedFrom } from '../apply/record.ts';
+import { identityPath, type AdoptedFrom } from '../apply/record.ts';
 import type { ClusterApi } from '../cluster/client.ts';
 import { COMPONENTS, SUBCHART_KEYS } from '../components/table.ts';
 import { mapLimit } from '../concurrency.ts';
@@ -14,7 +14,6 @@ import type { LiveObject } from '../engine/state.ts';
 import { UserError } from '../errors.ts';
 import type { HelmApi } from '../helm/api.ts';
 import type { ReleaseState } from '../helm/install.ts';
-import { objectPath } from '../render/k8s-types.ts';
 import type { LiveReleaseObject } from './plan.ts';
 import { pinnedValues, releaseObjects, type ReleaseObject } from './umbrella.ts';
 
@@ -30,8 +29,6 @@ export interface Umbrella {
   /** Its objects and hooks that exist. */
   live: UmbrellaObject[];
 }
-
-const pathOf = (o: ReleaseObject): string => objectPath({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } });
 
 /**
  * The chart names its cert-gen and ca-inject hook Jobs by revision (`…-cert-gen-3`) and never deletes the
@@ -67,7 +64,7 @@ export async function readUmbrella(kube: ClusterApi, helm: HelmApi, o: { release
 
   const live = (
     await mapLimit([...objects, ...(await earlierHookJobs(kube, objects, o.found.revision, o.namespace, o.release))], 8, async (x): Promise<UmbrellaObject | undefined> => {
-      const object = await kube.getOptional<LiveObject>(pathOf(x));
+      const object = await kube.getOptional<LiveObject>(identityPath(x));
       return object ? { ...x, uid: object.metadata.uid ?? '', resourceVersion: object.metadata.resourceVersion ?? '', object } : undefined;
     })
   ).filter((x) => x !== undefined);

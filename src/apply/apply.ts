@@ -6,7 +6,7 @@
 import type { ClusterApi } from '../cluster/client.ts';
 import { ClusterError, ConflictError } from '../errors.ts';
 import { KIND_RESOURCES, objectPath, type KubeObject } from '../render/k8s-types.ts';
-import type { ObjectIdentity } from './record.ts';
+import { identityPath, type ObjectIdentity } from './record.ts';
 
 export const FIELD_MANAGER = 'dynamoctl';
 
@@ -46,7 +46,7 @@ export async function applyObject(kube: ClusterApi, object: KubeObject, opts: Ap
 
 /** Deletes what the plan saw, and only that: the same uid at the same version. Gone already is fine. */
 export async function deleteObject(kube: ClusterApi, id: ObjectIdentity, preconditions: { uid?: string; resourceVersion?: string } = {}, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<void> {
-  const path = objectPath({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
+  const path = identityPath(id);
   const pre = Object.fromEntries(Object.entries(preconditions).filter(([, v]) => v));
   await kube
     .request('DELETE', path, { body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, ...(Object.keys(pre).length ? { preconditions: pre } : {}) } })
@@ -92,7 +92,7 @@ export async function dropOtherOwners(kube: ClusterApi, object: Pick<KubeObject,
 
 /** Points an object's helm release annotations at `release` (uid tested), so that helm installing that release adopts it. */
 export async function pointAtRelease(kube: ClusterApi, id: ObjectIdentity, release: string, namespace: string): Promise<void> {
-  const path = objectPath({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
+  const path = identityPath(id);
   const patch = [
     ...(id.uid ? [{ op: 'test', path: '/metadata/uid', value: id.uid }] : []),
     { op: 'add', path: `/metadata/annotations/${escapePointer(HELM_RELEASE_ANNOTATIONS[0])}`, value: release },

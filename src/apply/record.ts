@@ -8,7 +8,7 @@ import type { ClusterApi } from '../cluster/client.ts';
 import { ClusterError } from '../errors.ts';
 import type { Scope } from '../conflicts/types.ts';
 import { ownerLabels, type LabelContext } from '../render/labels.ts';
-import type { KubeObject } from '../render/k8s-types.ts';
+import { objectKey, objectPath, type KubeObject } from '../render/k8s-types.ts';
 
 export const RECORD_TYPE = 'dynamoctl.nvidia.com/install-record';
 export const recordName = (release: string): string => `dynamoctl-install-${release}`;
@@ -80,6 +80,13 @@ export const identity = (o: KubeObject): ObjectIdentity => ({
   name: o.metadata.name,
   ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
 });
+
+/** An identity as the metadata objectPath and objectKey read. */
+const asObject = (id: Omit<ObjectIdentity, 'uid'>): Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'> => ({ apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
+/** The REST path of the object an identity names. */
+export const identityPath = (id: Omit<ObjectIdentity, 'uid'>): string => objectPath(asObject(id));
+/** The objectKey of the object an identity names (kind, namespace, name). */
+export const identityKey = (id: Pick<ObjectIdentity, 'kind' | 'name' | 'namespace'>): string => objectKey({ kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } });
 
 const path = (namespace: string, name?: string): string => `/api/v1/namespaces/${namespace}/secrets${name ? `/${name}` : ''}`;
 

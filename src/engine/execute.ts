@@ -8,8 +8,7 @@
  */
 import { applyObject, deleteObject, dropOtherOwners, pointAtRelease } from '../apply/apply.ts';
 import { forgetHelmRelease } from '../apply/helm-storage.ts';
-import { identity } from '../apply/record.ts';
-import type { HelmReleaseRecord } from '../apply/record.ts';
+import { identity, identityPath, type HelmReleaseRecord } from '../apply/record.ts';
 import { waitForReady } from '../apply/wait.ts';
 import type { ClusterApi } from '../cluster/client.ts';
 import { componentOf } from '../components/table.ts';
@@ -38,8 +37,7 @@ export interface ExecuteContext {
 
 const idOf = (a: ObjectAction): { path: string; label: string } => {
   if (a.action === 'prune') {
-    const meta = { name: a.id.name, ...(a.id.namespace ? { namespace: a.id.namespace } : {}) };
-    return { path: objectPath({ apiVersion: a.id.apiVersion, kind: a.id.kind, metadata: meta }), label: `${a.id.kind} ${a.id.namespace ? `${a.id.namespace}/` : ''}${a.id.name}` };
+    return { path: identityPath(a.id), label: `${a.id.kind} ${a.id.namespace ? `${a.id.namespace}/` : ''}${a.id.name}` };
   }
   const m = a.object.metadata;
   return { path: objectPath(a.object), label: `${a.object.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}` };

@@ -11,7 +11,7 @@
  * asks to take it over (`--force-conflicts`).
  */
 import { FIELD_MANAGER, HELM_RELEASE_ANNOTATIONS, isOtherOwner } from '../apply/apply.ts';
-import { identity, type InstallRecord } from '../apply/record.ts';
+import { identity, identityKey, type InstallRecord } from '../apply/record.ts';
 import { ADDON_KEYS, BASE_KEYS, COMPONENTS } from '../components/table.ts';
 import { subchartValues } from '../components/values.ts';
 import { compareVersions } from '../config/version.ts';
@@ -129,7 +129,7 @@ export function planObject(object: KubeObject, live: LiveObject | undefined, sta
 /** Owned objects that are no longer rendered: pruned only when the record lists them and dynamoctl's field manager wrote them. */
 function prunes(state: ClusterState): ObjectAction[] {
   const rendered = new Set(state.desired.map(objectKey));
-  const listed = new Set((state.record?.inventory ?? []).map((i) => objectKey({ kind: i.kind, metadata: { name: i.name, ...(i.namespace ? { namespace: i.namespace } : {}) } })));
+  const listed = new Set((state.record?.inventory ?? []).map((i) => identityKey(i)));
   const out: ObjectAction[] = [];
   for (const [key, { apiVersion, kind, object }] of state.owned) {
     if (rendered.has(key) || !listed.has(key)) continue;

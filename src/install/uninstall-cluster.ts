@@ -3,7 +3,7 @@
  * what a namespace still holds, and what is left after the uninstall.
  */
 import { OWNED_KINDS, ownedObjects } from '../apply/apply.ts';
-import { RECORD_TYPE, recordName, type HelmReleaseRecord, type InstallRecord, type ObjectIdentity } from '../apply/record.ts';
+import { identityPath, RECORD_TYPE, recordName, type HelmReleaseRecord, type InstallRecord, type ObjectIdentity } from '../apply/record.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS } from '../checks/preflight.ts';
 import { unlessForbidden, type ClusterApi } from '../cluster/client.ts';
 import { discoverOperators, servedResources } from '../cluster/discovery.ts';
@@ -11,7 +11,6 @@ import { SUBCHART_KEYS } from '../components/table.ts';
 import type { ExistingOperator } from '../conflicts/types.ts';
 import { ClusterError, UserError } from '../errors.ts';
 import { releaseStatus } from '../helm/install.ts';
-import { objectPath } from '../render/k8s-types.ts';
 import { ownershipSelector } from '../render/labels.ts';
 import { subchartRelease } from '../render/names.ts';
 import { deleteCommand, describeObject, mergeObjects, sortForDeletion, type Inventory, type Leftover, type UninstallPlan } from './uninstall-plan.ts';
@@ -23,7 +22,6 @@ export const ignoreStatus =
     throw error;
   };
 
-export const pathOf = (o: ObjectIdentity): string => objectPath({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } });
 
 /**
  * Objects carrying the install's ownership labels that dynamoctl's field manager wrote, in its namespaces
@@ -177,7 +175,7 @@ export async function findLeftovers(kube: ClusterApi, o: UninstallOptions, inven
   for (const obj of sortForDeletion(objects)) {
     let why = 'still carries the install’s ownership labels';
     if (obj.kind === 'ValidatingWebhookConfiguration') {
-      const hook = await kube.getOptional<{ webhooks?: { clientConfig?: { service?: { name: string; namespace: string } } }[] }>(pathOf(obj)).catch(() => undefined);
+      const hook = await kube.getOptional<{ webhooks?: { clientConfig?: { service?: { name: string; namespace: string } } }[] }>(identityPath(obj)).catch(() => undefined);
       const svc = hook?.webhooks?.find((w) => w.clientConfig?.service)?.clientConfig?.service;
       if (svc && !(await unlessForbidden(kube.getOptional(`/api/v1/namespaces/${svc.namespace}/services/${svc.name}`), {}))) {
         why = `its service ${svc.namespace}/${svc.name} is gone: every request it matches is refused`;

@@ -3,10 +3,10 @@
  * (the plan), and how both read for people. Nothing here reads the cluster.
  */
 import { componentOf } from '../components/table.ts';
-import { recordName, type HelmReleaseRecord, type ObjectIdentity } from '../apply/record.ts';
+import { identityKey, recordName, type HelmReleaseRecord, type ObjectIdentity } from '../apply/record.ts';
 import { CRDS_NAMESPACE } from '../checks/preflight.ts';
 import { KIND_ORDER } from '../render/index.ts';
-import { KIND_RESOURCES, objectKey } from '../render/k8s-types.ts';
+import { KIND_RESOURCES } from '../render/k8s-types.ts';
 
 /** What the uninstall works from: the record, or the ownership labels alone. */
 export interface Inventory {
@@ -66,7 +66,7 @@ function deletionRank(kind: string): number {
 }
 
 export function sortForDeletion<T extends Pick<ObjectIdentity, 'kind' | 'name' | 'namespace'>>(objects: readonly T[]): T[] {
-  const key = (o: T): string => objectKey({ kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } });
+  const key = (o: T): string => identityKey(o);
   return [...objects].sort((a, b) => deletionRank(a.kind) - deletionRank(b.kind) || key(a).localeCompare(key(b)));
 }
 

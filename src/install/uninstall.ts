@@ -13,7 +13,7 @@
  */
 import { acquireLockWaiting } from '../apply/lock.ts';
 import { deleteObject } from '../apply/apply.ts';
-import { readRecord, recordName, RECORD_TYPE, type HelmReleaseRecord } from '../apply/record.ts';
+import { identityPath, readRecord, recordName, RECORD_TYPE, type HelmReleaseRecord } from '../apply/record.ts';
 import { CRDS_NAMESPACE, DYNAMO_CRDS } from '../checks/preflight.ts';
 import { unlessForbidden, Kube as KubeClient, type KubeTarget } from '../cluster/client.ts';
 import { discoverOperators } from '../cluster/discovery.ts';
@@ -25,7 +25,7 @@ import type { HelmOptions } from '../helm/helm.ts';
 import { releaseStatus, uninstallRelease } from '../helm/install.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { RELEASE_NAMESPACE_LABEL } from '../render/labels.ts';
-import { customResources, findInventory, findLeftovers, helmChartRefusal, ignoreStatus, namespaceContents, operatorLabel, pathOf, sharers, waitGone } from './uninstall-cluster.ts';
+import { customResources, findInventory, findLeftovers, helmChartRefusal, ignoreStatus, namespaceContents, operatorLabel, sharers, waitGone } from './uninstall-cluster.ts';
 import { describeObject, describeUninstallPlan, planUninstall, type UninstallSummary } from './uninstall-plan.ts';
 
 const LOCK_WAIT_MS = 10 * 60_000;
@@ -161,7 +161,7 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
 
     await step(emit, 'Removing the validating webhook configurations', async (update) => {
       for (const w of plan.webhooks) {
-        await del(pathOf(w), 'Background');
+        await del(identityPath(w), 'Background');
         update(w.name);
       }
     });
@@ -194,7 +194,7 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
     await step(emit, 'Removing the operator', async (update) => {
       for (const { obj, to } of handovers) {
         const labels = { 'app.kubernetes.io/instance': to.release, [RELEASE_NAMESPACE_LABEL]: to.namespace };
-        await kube.request('PATCH', pathOf(obj), { body: { metadata: { labels } }, contentType: 'application/merge-patch+json' }).catch(ignoreStatus(404));
+        await kube.request('PATCH', identityPath(obj), { body: { metadata: { labels } }, contentType: 'application/merge-patch+json' }).catch(ignoreStatus(404));
         update(`${describeObject(obj)}: now release ${to.release}'s`);
       }
       for (const obj of plan.operator) {
@@ -202,7 +202,7 @@ export async function uninstallPlatform(o: UninstallOptions): Promise<UninstallS
         await deleteObject(kube, obj, obj.uid ? { uid: obj.uid } : {}, obj.kind === 'Deployment' ? 'Foreground' : 'Background');
         update(describeObject(obj));
       }
-      const left = await waitGone(kube, plan.operator.map(pathOf), GONE_TIMEOUT_MS, update);
+      const left = await waitGone(kube, plan.operator.map(identityPath), GONE_TIMEOUT_MS, update);
       if (left.length) throw new ClusterError(`operator objects still present after ${GONE_TIMEOUT_MS / 1000}s: ${left.join(', ')}`, { hint: `kubectl get all -n ${namespace}; then re-run the uninstall` });
     });
 
