@@ -4,7 +4,7 @@
  * restarts pods; a different selector or StatefulSet claim template, service name or pod management policy
  * is refused by the server (immutable), which would stop the handover halfway. Pure.
  */
-import { parse } from 'yaml';
+import { manifestObjects } from '../components/images.ts';
 import { fieldChanges } from '../engine/diff.ts';
 import type { LiveObject } from '../engine/state.ts';
 import type { KubeObject } from '../render/k8s-types.ts';
@@ -23,8 +23,7 @@ const line = (o: KubeObject, paths: string[]): string => `${o.kind} ${o.metadata
 
 export function handoverEffect(manifest: string, live: ReadonlyMap<string, LiveObject>): HandoverEffect {
   const out: HandoverEffect = { restarts: [], refused: [] };
-  for (const chunk of manifest.split(/^---[ \t]*$/m)) {
-    const object = parse(chunk) as KubeObject | null;
+  for (const object of manifestObjects(manifest) as (KubeObject | null)[]) {
     if (!object?.kind || !WORKLOADS.has(object.kind)) continue;
     const current = live.get(`${object.kind}/${object.metadata.name}`);
     if (!current) continue;

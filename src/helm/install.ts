@@ -98,7 +98,8 @@ export function chartArgs(source: ChartSource, location: ChartLocation): string[
   }
 }
 
-export function upgradeInstallArgs(spec: ReleaseSpec, location: ChartLocation, valuesFile: string, version: HelmVersion, opts: HelmOptions): string[] {
+/** `preview`: render against the live cluster and change nothing (`--dry-run=server`), instead of waiting. */
+export function upgradeInstallArgs(spec: ReleaseSpec, location: ChartLocation, valuesFile: string, version: HelmVersion, opts: HelmOptions, preview = false): string[] {
   return [
     'upgrade',
     '--install',
@@ -108,9 +109,7 @@ export function upgradeInstallArgs(spec: ReleaseSpec, location: ChartLocation, v
     spec.namespace,
     ...(spec.createNamespace ? ['--create-namespace'] : []),
     ...(spec.takeOwnership ? ['--take-ownership'] : []),
-    waitArg(version),
-    '--timeout',
-    timeoutArg(spec.timeoutSeconds),
+    ...(preview ? ['--dry-run=server'] : [waitArg(version), '--timeout', timeoutArg(spec.timeoutSeconds)]),
     '-f',
     valuesFile,
     '--output',

@@ -6,23 +6,19 @@
  */
 import type { HelmInstallSpec } from './api.ts';
 import { chartLocation } from './chart-source.ts';
-import { helmVersion, kubeArgs, runHelm, type HelmOptions } from './helm.ts';
-import { absolute, chartArgs, hasTakeOwnership, helmFailureReason, withValuesFile } from './install.ts';
+import { helmVersion, runHelm, type HelmOptions } from './helm.ts';
+import { absolute, hasTakeOwnership, helmFailureReason, upgradeInstallArgs, withValuesFile } from './install.ts';
+import { parseInstallManifest } from './release-output.ts';
 import { HelmError } from '../errors.ts';
 
 export async function previewInstall(spec: HelmInstallSpec, opts: HelmOptions): Promise<string | undefined> {
   const found = chartLocation(spec.source);
-  if (!found || !hasTakeOwnership(await helmVersion(opts))) return undefined;
+  const version = await helmVersion(opts);
+  if (!found || !hasTakeOwnership(version)) return undefined;
   return withValuesFile(spec.values, async (file) => {
-    const args = ['upgrade', '--install', spec.release, ...chartArgs(spec.source, absolute(found)), '--namespace', spec.namespace, '--take-ownership', '--dry-run=server', '-f', file, '--output', 'json', ...kubeArgs(opts)];
+    const args = upgradeInstallArgs({ ...spec, takeOwnership: true }, absolute(found), file, version, opts, true);
     const r = await runHelm(args, opts);
     if (r.exitCode !== 0) throw new HelmError(`helm could not preview ${spec.release}: ${helmFailureReason(r.stderr) || `exit code ${r.exitCode}`}`, { argv: args, stderr: r.stderr });
-    const start = /^\{/m.exec(r.stdout)?.index ?? 0;
-    try {
-      const manifest = (JSON.parse(r.stdout.slice(start)) as { manifest?: unknown }).manifest;
-      return typeof manifest === 'string' ? manifest : '';
-    } catch {
-      throw new HelmError(`unexpected output from helm upgrade --dry-run=server: not JSON (${r.stdout.length} characters)`, { argv: args, stderr: '' });
-    }
+    return parseInstallManifest(r.stdout, args);
   });
 }

@@ -55,6 +55,13 @@ export function parseInstallOutput(stdout: string, argv: readonly string[] = ['u
   return { release, namespace: namespace ?? '', chart, version, revision, status };
 }
 
+/** `helm upgrade --install --dry-run -o json` → the manifest helm would apply (hooks are kept apart by helm). */
+export function parseInstallManifest(stdout: string, argv: readonly string[]): string {
+  const doc = parseJson(stdout, argv);
+  if (!isObject(doc) || typeof doc.manifest !== 'string') throw new HelmError(`unexpected output from ${commandOf(argv)}: no manifest`, { argv, stderr: '' });
+  return doc.manifest;
+}
+
 /** `helm get metadata -o json` → the release's state (the same fields in helm 3.13+ and 4). */
 export function parseReleaseMetadata(stdout: string, argv: readonly string[] = ['get', 'metadata']): ReleaseState {
   const doc = parseJson(stdout, argv);

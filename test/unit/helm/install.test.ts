@@ -118,6 +118,8 @@ describe('arguments', () => {
     ]);
     // adopting what a release that no longer exists left behind
     expect(upgradeInstallArgs(spec({ takeOwnership: true }), repoLoc, '/tmp/v/values.json', V4, kube)).toEqual([...common, '--take-ownership', '--wait=watcher', ...tail]);
+    // a preview (adopt): rendered against the cluster, nothing waited for
+    expect(upgradeInstallArgs(spec({ takeOwnership: true }), repoLoc, '/tmp/v/values.json', V3, kube, true)).toEqual([...common, '--take-ownership', '--dry-run=server', ...tail.slice(2)]);
   });
 
   it('uninstallArgs', () => {
